@@ -1,0 +1,51 @@
+# Lectern — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench install install-dev demo clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-base: requirements/base.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements/base.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements/dev.lock
+	touch $@ $(VENV)/.installed-base
+
+install: $(VENV)/.installed-base
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py load_demo
+
+## Serve the embedded default (SQLite under var/, in-process tasks, console e-mail).
+run: demo
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py runserver $(HOST):$(PORT)
+
+## The whole suite. PostgreSQL / Redis are used when DATABASE_URL / REDIS_URL are set.
+test: install-dev
+	@mkdir -p var
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev
+	bash bench/run.sh
+
+clean:
+	rm -rf var/test-media var/test.sqlite3 .pytest_cache

@@ -1,0 +1,121 @@
+"""Assignments: the work students hand in, and the deadlines that put them on the agenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from courses import timeutils
+from courses.models import Edition
+
+DEFAULT_DUE_TIME = dt.time(23, 59)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_edition(self, edition):
+        return self.filter(edition=edition)
+
+
+class Assignment(models.Model):
+    class Kind(models.TextChoices):
+        HOMEWORK = "homework", "Homework"
+        PROJECT_PROPOSAL = "project_proposal", "Project proposal"
+        PROJECT = "project", "Project"
+        READING_REPORT = "reading_report", "Reading report"
+        OTHER = "other", "Other"
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Homework 1 → 1")
+    title = models.CharField(max_length=200, help_text='e.g. "Homework 1"')
+    agenda_title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Agenda wording after "Deadline for", e.g. "the project proposal". '
+        "The title when blank.",
+    )
+    summary = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text='One line, e.g. "Tensor operations, `autograd` and `nn`." (Markdown)',
+    )
+    description = models.TextField(blank=True, help_text="Markdown, rendered sanitized")
+    handout_url = models.URLField(max_length=500, blank=True)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order of appearance among the items of the agenda on its date"
+    )
+    # The deadline: local wall-clock date and time in the edition's zone (the source of truth),
+    # and the aware instant derived from them (for queries and comparisons).
+    due_date = models.DateField()
+    due_time = models.TimeField(default=DEFAULT_DUE_TIME)
+    due_at = models.DateTimeField(editable=False, db_index=True)
+    hard_deadline = models.BooleanField(default=False, help_text='Shown as "a hard deadline"')
+    # Rules used by the submissions and grading issues.
+    opens_at = models.DateTimeField(null=True, blank=True)
+    grace_minutes = models.PositiveIntegerField(default=0)
+    optional = models.BooleanField(default=False)
+    min_group_size = models.PositiveSmallIntegerField(default=1)
+    max_group_size = models.PositiveSmallIntegerField(default=3)
+    max_score = models.DecimalField(max_digits=6, decimal_places=2, default=20)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_group_size__lte=models.F("max_group_size")),
+                name="assignments_group_sizes_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_group_size__gte=1), name="assignments_min_group_size_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        try:
+            self._resolve_due_at()
+        except timeutils.NonexistentLocalTime as exc:
+            raise ValidationError({"due_time": str(exc)}) from exc
+
+    def save(self, *args, **kwargs):
+        self.due_at = self._resolve_due_at()
+        if self.pk is not None:
+            self.sequence += 1
+        super().save(*args, **kwargs)
+
+    def _resolve_due_at(self) -> dt.datetime:
+        return timeutils.localize(self.due_date, self.due_time, self.edition.timezone)
+
+    @property
+    def deadline_label(self) -> str:
+        return f"Deadline for {self.agenda_title or self.title}"
+
+    @property
+    def local_due_at(self) -> dt.datetime:
+        return timeutils.to_local(self.due_at, self.edition.timezone)
+
+
+class Paper(models.Model):
+    """A paper students may choose for a reading report."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="papers")
+    authors = models.CharField(max_length=300, help_text='e.g. "Rombach et al"')
+    title = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f'{self.authors}, "{self.title}", {self.year}'
