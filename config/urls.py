@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("agenda.urls")),
+    path("", include("agenda.feed_urls")),
     path("api/", include("agenda.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
