@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
 from django.http import Http404
 
-from assignments.models import Assignment
+from assignments.models import Assignment, Paper
 from courses import timeutils
-from courses.models import Edition, Event, EventLink, Lecture, LectureLink
+from courses.models import (
+    Edition,
+    EditionInfo,
+    EditionSection,
+    Event,
+    EventLink,
+    Lecture,
+    LectureLink,
+    Membership,
+    PreviousEdition,
+)
 
 KIND_SYLLABUS = "syllabus"
 KIND_LECTURE = "lecture"
@@ -54,18 +66,16 @@ class ScheduleItem:
 
 
 def edition_get_visible(*, slug: str, user) -> Edition:
-    """The edition ``slug`` if ``user`` may see it (published/archived, or staff of a draft); 404."""
-    edition = (
-        Edition.objects.visible_to(user).select_related("course").filter(slug=slug).first()
-    )
+    """The edition ``slug`` if ``user`` may see it (published/archived, or a draft's staff); 404."""
+    edition = Edition.objects.visible_to(user).select_related("course").filter(slug=slug).first()
     if edition is None:
         raise Http404("No such edition.")
     return edition
 
 
 def edition_list_visible(*, user) -> QuerySet[Edition]:
-    return Edition.objects.visible_to(user).select_related("course").order_by(
-        "course__code", "-slug"
+    return (
+        Edition.objects.visible_to(user).select_related("course").order_by("course__code", "-slug")
     )
 
 
@@ -219,3 +229,287 @@ def schedule_last_modified(*, edition: Edition) -> dt.datetime:
         if stamp:
             stamps.append(stamp)
     return max(stamps)
+
+
+# --- Validators for conditional GET (ETag / Last-Modified) -------------------------------
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a conditional GET compares: an opaque digest and the latest known change."""
+
+    digest: str
+    last_modified: dt.datetime
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _stats(queryset: QuerySet, child: str) -> tuple:
+    # A row count and an id sum change on every insert or delete; the newest updated_at
+    # changes on every save. ``child`` rows (links, papers) have no updated_at, so their
+    # count, id sum and newest id stand in: adding or deleting one is seen, editing one in
+    # place is seen only through its parent's save (the admin inline saves the parent).
+    return tuple(
+        queryset.aggregate(
+            n=Count("pk", distinct=True),
+            ids=Sum("pk", distinct=True),
+            last=Max("updated_at"),
+            children=Count(child),
+            child_ids=Sum(child),
+            child_last=Max(child),
+        ).values()
+    )
+
+
+def edition_agenda_fingerprint(*, edition: Edition) -> Fingerprint:
+    """A digest of everything an edition's schedule, lectures and assignments show.
+
+    Three aggregate queries whatever the size of the agenda (lectures + links, events +
+    links, assignments + papers); it changes when any item is added, changed or deleted.
+    The schedule itself is not built.
+    """
+    lectures = _stats(Lecture.objects.filter(edition=edition), "links__id")
+    events = _stats(Event.objects.filter(edition=edition), "links__id")
+    assignments = _stats(Assignment.objects.filter(edition=edition), "papers__id")
+    stamps = [edition.updated_at] + [s[2] for s in (lectures, events, assignments) if s[2]]
+    return Fingerprint(
+        digest=_digest(edition.pk, edition.updated_at, lectures, events, assignments),
+        last_modified=max(stamps),
+    )
+
+
+def edition_list_fingerprint(*, user) -> Fingerprint:
+    """A digest of the editions ``user`` may see, with their course codes and titles.
+
+    One query. Courses have no ``updated_at``, so their code and title are part of the digest.
+    """
+    rows = list(
+        edition_list_visible(user=user).values_list(
+            "pk", "updated_at", "course__code", "course__title"
+        )
+    )
+    stamps = [row[1] for row in rows]
+    return Fingerprint(
+        digest=_digest(rows),
+        last_modified=max(stamps) if stamps else dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    )
+
+
+def lecture_list_for_edition(*, edition: Edition) -> QuerySet[Lecture]:
+    """Every lecture of ``edition`` (dated ones by date, then archived ones) with its links."""
+    return (
+        Lecture.objects.filter(edition=edition)
+        .prefetch_related(
+            Prefetch("links", queryset=LectureLink.objects.order_by("position", "id"))
+        )
+        .order_by(F("date").asc(nulls_last=True), "position", "id")
+    )
+
+
+def assignment_list_for_edition(*, edition: Edition) -> QuerySet[Assignment]:
+    """The assignments of ``edition`` by deadline, with the papers of reading reports."""
+    return (
+        Assignment.objects.filter(edition=edition)
+        .prefetch_related(Prefetch("papers", queryset=Paper.objects.order_by("position", "id")))
+        .order_by("due_at", "position", "id")
+    )
+
+
+# The public course page -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """An agenda item as the course page writes it: "Lecture 2: [Title] [PDF] [video]"."""
+
+    kind: str
+    prefix: str  # "Lecture 2: ", "Tutorial: ", ""
+    title: str
+    title_url: str = ""  # the slides, linked on the title
+    links: tuple[ScheduleLink, ...] = ()  # every other link, in order, shown in brackets
+    note: str = ""
+    speaker: str = ""
+    due_at: dt.datetime | None = None
+    hard_deadline: bool = False
+
+    @property
+    def name(self) -> str:
+        """What the links are about, for link text that makes sense out of context."""
+        return f"{self.prefix}{self.title}"
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    date: dt.date | None  # None: an undated row, after the dated ones
+    entries: tuple[AgendaEntry, ...]
+
+
+@dataclass(frozen=True)
+class ReadingAssignment:
+    assignment: Assignment
+    papers: tuple[Paper, ...]
+
+
+@dataclass(frozen=True)
+class EditionPage:
+    edition: Edition
+    instructors: tuple[Membership, ...]
+    teaching_assistants: tuple[Membership, ...]
+    infos: tuple[EditionInfo, ...]
+    agenda: tuple[AgendaRow, ...]
+    sections: tuple[EditionSection, ...]
+    homeworks: tuple[Assignment, ...]
+    readings: tuple[ReadingAssignment, ...]
+    previous_editions: tuple[PreviousEdition, ...]
+
+    @property
+    def section_kinds(self) -> set[str]:
+        return {section.kind for section in self.sections}
+
+
+@dataclass(frozen=True)
+class ArchivesPage:
+    edition: Edition
+    lectures: tuple[AgendaEntry, ...]
+    previous_editions: tuple[PreviousEdition, ...]
+
+
+def _lecture_entry(
+    *, kind: str, number: int | None, title: str, note: str, links: Iterable[ScheduleLink]
+) -> AgendaEntry:
+    links = tuple(links)
+    slides = next((x for x in links if x.kind == LectureLink.Kind.SLIDES), None)
+    return AgendaEntry(
+        kind=kind,
+        prefix=f"Lecture {number}: " if number is not None else "",
+        title=title,
+        title_url=slides.url if slides else "",
+        links=tuple(x for x in links if x is not slides),
+        note=note,
+    )
+
+
+def _event_entry(
+    *, label: str, title: str, speaker: str, links: Iterable[ScheduleLink]
+) -> AgendaEntry:
+    return AgendaEntry(
+        kind=KIND_EVENT,
+        prefix=f"{label}: " if label else "",
+        title=title,
+        links=tuple(links),
+        speaker=speaker,
+    )
+
+
+def _agenda_entry(item: ScheduleItem) -> AgendaEntry:
+    if item.kind in (KIND_SYLLABUS, KIND_LECTURE):
+        return _lecture_entry(
+            kind=item.kind, number=item.number, title=item.title, note=item.note, links=item.links
+        )
+    if item.kind == KIND_EVENT:
+        return _event_entry(
+            label=item.label, title=item.title, speaker=item.speaker, links=item.links
+        )
+    return AgendaEntry(
+        kind=item.kind,
+        prefix="",
+        title=item.title,
+        links=item.links,
+        due_at=item.due_at,
+        hard_deadline=getattr(item.obj, "hard_deadline", False),
+    )
+
+
+def _agenda_rows(*, edition: Edition, schedule: list[ScheduleItem]) -> list[AgendaRow]:
+    # One row per date (several items per row), then the undated rows.
+    rows = [
+        AgendaRow(date=day, entries=tuple(_agenda_entry(i) for i in items))
+        for day, items in groupby(schedule, key=lambda i: i.date)
+    ]
+    for event in undated_events_for_edition(edition=edition):
+        entry = _event_entry(
+            label=event.label,
+            title=event.title,
+            speaker=event.speaker,
+            links=_links(event.links.all()),
+        )
+        rows.append(AgendaRow(date=None, entries=(entry,)))
+    return rows
+
+
+def edition_page(*, edition: Edition) -> EditionPage:
+    """Everything the course page of ``edition`` shows, in a fixed number of queries."""
+    schedule = schedule_for_edition(edition=edition)
+    rows = _agenda_rows(edition=edition, schedule=schedule)
+
+    # Every assignment has a due date, so the schedule already loaded them all.
+    assignments = [i.obj for i in schedule if i.kind == KIND_DEADLINE]
+    homeworks = sorted(
+        (a for a in assignments if a.kind == Assignment.Kind.HOMEWORK),
+        key=lambda a: (a.number is None, a.number or 0, a.due_at, a.pk),
+    )
+    papers: dict[int, list[Paper]] = {}
+    for paper in Paper.objects.filter(assignment__edition=edition).order_by("position", "id"):
+        papers.setdefault(paper.assignment_id, []).append(paper)
+    readings = tuple(
+        ReadingAssignment(assignment=a, papers=tuple(papers.get(a.pk, ())))
+        for a in assignments
+        if a.kind == Assignment.Kind.READING_REPORT
+    )
+    staff = list(
+        Membership.objects.filter(
+            edition=edition, role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA]
+        )
+        .select_related("user")
+        .order_by("position", "id")
+    )
+    return EditionPage(
+        edition=edition,
+        instructors=tuple(m for m in staff if m.role == Membership.Role.INSTRUCTOR),
+        teaching_assistants=tuple(m for m in staff if m.role == Membership.Role.TA),
+        infos=tuple(EditionInfo.objects.filter(edition=edition).order_by("position", "id")),
+        agenda=tuple(rows),
+        sections=tuple(EditionSection.objects.filter(edition=edition).order_by("position", "id")),
+        homeworks=tuple(homeworks),
+        readings=readings,
+        previous_editions=tuple(previous_editions_for_edition(edition=edition)),
+    )
+
+
+def previous_editions_for_edition(*, edition: Edition) -> QuerySet[PreviousEdition]:
+    return (
+        PreviousEdition.objects.filter(edition=edition)
+        .select_related("linked_edition")
+        .order_by("position", "id")
+    )
+
+
+def edition_archives_page(*, edition: Edition) -> ArchivesPage:
+    """The archived lectures and previous editions of ``edition``."""
+    lectures = tuple(
+        _lecture_entry(
+            kind=KIND_SYLLABUS if lecture.kind == Lecture.Kind.SYLLABUS else KIND_LECTURE,
+            # An archived lecture has lost its place in the numbering.
+            number=None,
+            title=lecture.title,
+            note=lecture.note,
+            links=_links(lecture.links.all()),
+        )
+        for lecture in archived_lectures_for_edition(edition=edition)
+    )
+    return ArchivesPage(
+        edition=edition,
+        lectures=lectures,
+        previous_editions=tuple(previous_editions_for_edition(edition=edition)),
+    )
+
+
+def edition_fingerprint(*, edition: Edition) -> Fingerprint:
+    """A digest of the edition's own fields and its course (no query: both are loaded)."""
+    course = edition.course
+    return Fingerprint(
+        digest=_digest(edition.pk, edition.updated_at, course.pk, course.code, course.title),
+        last_modified=edition.updated_at,
+    )

@@ -106,3 +106,126 @@ class PaperFactory(factory.django.DjangoModelFactory):
     title = "High-Resolution Image Synthesis with Latent Diffusion Models"
     year = 2022
     url = "https://arxiv.org/abs/2112.10752"
+
+
+# Course page and admin (agenda pages, admin, clone_edition).
+
+
+class EditionInfoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.EditionInfo"
+
+    edition = factory.SubFactory(EditionFactory)
+    label = "Discord"
+    value = "[Join the server](https://discord.example.test/info8010)"
+    position = factory.Sequence(lambda n: n)
+
+
+class EditionSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.EditionSection"
+
+    edition = factory.SubFactory(EditionFactory)
+    kind = "other"
+    heading = factory.Sequence(lambda n: f"Section {n}")
+    body = "Some **prose**."
+    position = factory.Sequence(lambda n: n)
+
+
+class PreviousEditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.PreviousEdition"
+
+    edition = factory.SubFactory(EditionFactory)
+    label = "2021-2022"
+    url = "https://github.com/glouppe/info8010-deep-learning/tree/v5-info8010-2022"
+    position = factory.Sequence(lambda n: n)
+
+
+class EventLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.EventLink"
+
+    event = factory.SubFactory(EventFactory)
+    kind = "other"
+    label = "Slides"
+    url = factory.Sequence(lambda n: f"https://example.test/event{n}.pdf")
+
+
+class StaffMembershipFactory(MembershipFactory):
+    """An instructor or TA of an edition who can log in to the admin."""
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    role = Membership.Role.TA
+    display_name = ""
+
+
+def build_full_edition(
+    *,
+    lectures: int = 3,
+    links_per_lecture: int = 3,
+    events: int = 1,
+    homeworks: int = 2,
+    papers: int = 3,
+    **edition_fields,
+) -> Edition:
+    """An edition with something of every kind on its page, sized by the arguments.
+
+    Lectures fall on consecutive Fridays from 10 Feb 2023 (two on the first date, after the
+    syllabus), each with slides and ``links_per_lecture`` other links; one more is archived.
+    """
+    edition = EditionFactory(**edition_fields)
+    StaffMembershipFactory(
+        edition=edition, role=Membership.Role.INSTRUCTOR, display_name="Gilles Louppe"
+    )
+    StaffMembershipFactory(edition=edition, display_name="Arnaud Delaunoy")
+    MembershipFactory(edition=edition)  # a student, never on the page
+    EditionInfoFactory(edition=edition)
+    EditionSectionFactory(edition=edition, kind="homeworks", heading="Homeworks")
+    EditionSectionFactory(edition=edition, kind="reading", heading="Reading assignment")
+    PreviousEditionFactory(edition=edition)
+    first = dt.date(2023, 2, 10)
+    syllabus = LectureFactory(
+        edition=edition, date=first, kind=Lecture.Kind.SYLLABUS, number=None, title="Syllabus"
+    )
+    LectureLinkFactory(lecture=syllabus, kind=LectureLink.Kind.SLIDES, label="")
+    for n in range(lectures):
+        lecture = LectureFactory(
+            edition=edition,
+            date=first + dt.timedelta(weeks=max(n - 1, 0)),
+            position=n + 1,
+            number=n,
+            title=f"Lecture topic {n}",
+        )
+        LectureLinkFactory(lecture=lecture, kind=LectureLink.Kind.SLIDES, label="")
+        for k in range(links_per_lecture):
+            LectureLinkFactory(
+                lecture=lecture, kind=LectureLink.Kind.CODE, label=f"code {k + 1}", position=k + 1
+            )
+    archived = LectureFactory(edition=edition, date=None, archived=True, number=None)
+    LectureLinkFactory(lecture=archived)
+    for n in range(events):
+        event = EventFactory(edition=edition, date=first + dt.timedelta(weeks=n, days=3))
+        EventLinkFactory(event=event)
+    undated = EventFactory(edition=edition, date=None, label="", title="All lectures", speaker="")
+    EventLinkFactory(event=undated, label="PDF")
+    for n in range(homeworks):
+        AssignmentFactory(
+            edition=edition,
+            number=n + 1,
+            title=f"Homework {n + 1}",
+            due_date=first + dt.timedelta(weeks=n + 3, days=3),
+            handout_url=f"https://example.test/homework{n + 1}.ipynb",
+        )
+    reading = AssignmentFactory(
+        edition=edition,
+        kind=Assignment.Kind.READING_REPORT,
+        number=None,
+        title="Reading assignment",
+        agenda_title="the reading assignment",
+        due_date=dt.date(2023, 5, 19),
+        hard_deadline=True,
+    )
+    for n in range(papers):
+        PaperFactory(assignment=reading, title=f"Paper {n}", position=n)
+    return edition

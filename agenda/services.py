@@ -1,0 +1,220 @@
+"""Writes on whole editions: publishing, archiving, and cloning an edition into a new term.
+
+They live in ``agenda`` because an edition's agenda spans ``courses`` (lectures, events) and
+``assignments`` (deadlines), and a lower app never imports a higher one (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+
+from assignments.models import Assignment, Paper
+from courses import timeutils
+from courses.models import (
+    Edition,
+    EditionInfo,
+    EditionSection,
+    Event,
+    EventLink,
+    Lecture,
+    LectureLink,
+    Membership,
+    PreviousEdition,
+)
+
+
+def _locked(edition: Edition) -> Edition:
+    # Caller is inside transaction.atomic: the row stays locked until it commits.
+    return Edition.objects.select_for_update().get(pk=edition.pk)
+
+
+def _set_status(edition: Edition, status: str) -> Edition:
+    edition.status = status
+    edition.save(update_fields=["status", "updated_at"])
+    return edition
+
+
+@transaction.atomic
+def edition_publish(*, edition: Edition) -> Edition:
+    """Make a draft (or archived) edition public and current; publishing twice is a no-op."""
+    locked = _locked(edition)
+    if locked.status != Edition.Status.PUBLISHED:
+        _set_status(locked, Edition.Status.PUBLISHED)
+    return locked
+
+
+@transaction.atomic
+def edition_unpublish(*, edition: Edition) -> Edition:
+    """Take an edition off the public site: back to draft, visible to its staff only."""
+    locked = _locked(edition)
+    if locked.status != Edition.Status.DRAFT:
+        _set_status(locked, Edition.Status.DRAFT)
+    return locked
+
+
+@transaction.atomic
+def edition_archive(*, edition: Edition) -> Edition:
+    """Mark a published edition as a past term: still public, listed as an archive."""
+    locked = _locked(edition)
+    if locked.status == Edition.Status.DRAFT:
+        raise ValidationError(
+            f"{locked} is a draft: publish it before archiving it (a draft was never public)."
+        )
+    if locked.status != Edition.Status.ARCHIVED:
+        _set_status(locked, Edition.Status.ARCHIVED)
+    return locked
+
+
+def edition_first_agenda_date(*, edition: Edition) -> dt.date | None:
+    """The earliest date on the agenda of ``edition`` (lectures, events, deadlines)."""
+    dates = [
+        Lecture.objects.filter(edition=edition, archived=False).aggregate(d=Min("date"))["d"],
+        Event.objects.filter(edition=edition).aggregate(d=Min("date"))["d"],
+        Assignment.objects.filter(edition=edition).aggregate(d=Min("due_date"))["d"],
+    ]
+    dates = [d for d in dates if d is not None]
+    return min(dates) if dates else None
+
+
+_ACADEMIC_YEAR = re.compile(r"^(\d{4})([-/])(\d{4})$")
+
+
+def _shift_academic_year(academic_year: str, years: int) -> str:
+    match = _ACADEMIC_YEAR.match(academic_year)
+    if not match or years == 0:
+        return academic_year
+    first, sep, second = match.groups()
+    return f"{int(first) + years}{sep}{int(second) + years}"
+
+
+def _copy(obj, **changes):
+    """An unsaved copy of model instance ``obj`` with ``changes`` applied."""
+    values = {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and f.attname not in changes
+    }
+    return type(obj)(**values, **changes)
+
+
+@transaction.atomic
+def edition_clone(
+    *, source: Edition, new_slug: str, start: dt.date, term: str | None = None
+) -> Edition:
+    """A draft copy of ``source`` for a new term whose agenda starts in the week of ``start``.
+
+    Every date moves by the same whole number of weeks (the weeks between the source's
+    first agenda date and ``start``, rounded), so lectures keep their weekday. Deadlines and
+    other times keep their local wall-clock time in the edition's zone, across DST changes.
+    Staff memberships are copied; students, groups and submissions are not. The clone gets
+    a new enrolment code.
+    """
+    try:
+        validate_slug(new_slug)
+    except ValidationError as exc:
+        raise ValidationError({"new_slug": exc.messages}) from exc
+    taken = ValidationError({"new_slug": f"An edition with the slug {new_slug!r} already exists."})
+    if Edition.objects.filter(slug=new_slug).exists():
+        raise taken
+
+    first = edition_first_agenda_date(edition=source)
+    weeks = timeutils.weeks_between(first, start) if first else 0
+    days = weeks * 7
+    tz = source.timezone
+
+    def shift_date(day: dt.date | None) -> dt.date | None:
+        return timeutils.shift_date_by_weeks(day, weeks) if day else None
+
+    def shift_moment(moment: dt.datetime | None) -> dt.datetime | None:
+        if moment is None:
+            return None
+        try:
+            return timeutils.shift_wall_clock(moment, tz, days=days)
+        except timeutils.NonexistentLocalTime as exc:
+            raise ValidationError(f"Cannot move {moment:%Y-%m-%d %H:%M}: {exc}.") from exc
+
+    new_term = term or source.term
+    intro, schedule_text = source.intro, source.schedule_text
+    if term and term != source.term:
+        # "Lectures for INFO8010, Spring 2023." should not survive into Spring 2027.
+        intro = intro.replace(source.term, term)
+        schedule_text = schedule_text.replace(source.term, term)
+    years = round(days / 365.25)
+
+    edition = _copy(
+        source,
+        slug=new_slug,
+        term=new_term,
+        academic_year=_shift_academic_year(source.academic_year, years),
+        intro=intro,
+        schedule_text=schedule_text,
+        status=Edition.Status.DRAFT,
+        enrolment_code=Edition._meta.get_field("enrolment_code").get_default(),
+        groups_lock_at=shift_moment(source.groups_lock_at),
+    )
+    try:
+        with transaction.atomic():
+            edition.save()
+    except IntegrityError as exc:  # the slug was taken concurrently
+        raise taken from exc
+
+    Membership.objects.bulk_create(
+        _copy(m, edition_id=edition.pk)
+        for m in source.memberships.filter(
+            role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA]
+        ).order_by("position", "id")
+    )
+    EditionInfo.objects.bulk_create(_copy(x, edition_id=edition.pk) for x in source.infos.all())
+    EditionSection.objects.bulk_create(
+        _copy(x, edition_id=edition.pk) for x in source.sections.all()
+    )
+    PreviousEdition.objects.bulk_create(
+        _copy(x, edition_id=edition.pk) for x in source.previous_editions.all()
+    )
+
+    lectures = list(source.lectures.prefetch_related("links").order_by("pk"))
+    clones = Lecture.objects.bulk_create(
+        _copy(x, edition_id=edition.pk, date=shift_date(x.date), sequence=0) for x in lectures
+    )
+    LectureLink.objects.bulk_create(
+        _copy(link, lecture_id=clone.pk)
+        for old, clone in zip(lectures, clones, strict=True)
+        for link in old.links.all()
+    )
+
+    events = list(source.events.prefetch_related("links").order_by("pk"))
+    clones = Event.objects.bulk_create(
+        _copy(x, edition_id=edition.pk, date=shift_date(x.date), sequence=0) for x in events
+    )
+    EventLink.objects.bulk_create(
+        _copy(link, event_id=clone.pk)
+        for old, clone in zip(events, clones, strict=True)
+        for link in old.links.all()
+    )
+
+    for old in source.assignments.prefetch_related("papers").order_by("pk"):
+        # Saved one by one: Assignment.save derives due_at from the local date and time.
+        clone = _copy(
+            old,
+            edition_id=edition.pk,
+            due_date=shift_date(old.due_date),
+            opens_at=shift_moment(old.opens_at),
+            sequence=0,
+        )
+        clone.edition = edition
+        # Bookkeeping of the source's term starts afresh (submissions closes assignments).
+        if hasattr(clone, "closed_at"):
+            clone.closed_at = None
+        try:
+            clone.clean()  # a due time in a DST gap on the new date (02:30 in March)
+        except ValidationError as exc:
+            raise ValidationError(f"{old.title}: {'; '.join(exc.messages)}") from exc
+        clone.save()
+        Paper.objects.bulk_create(_copy(p, assignment_id=clone.pk) for p in old.papers.all())
+    return edition

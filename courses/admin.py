@@ -1,0 +1,271 @@
+"""The instructor's workflow: editions, their page, lectures and events, in the Django admin.
+
+Superusers see everything. Other staff users see only the editions they teach (an instructor
+or TA membership) and what belongs to them; the edition choices of every form are limited
+the same way. What a staff user may do (view, change, …) is still Django's model permissions.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import models
+from django.db.models import QuerySet
+from django.utils.html import format_html
+
+from .models import (
+    Course,
+    Edition,
+    EditionInfo,
+    EditionSection,
+    Event,
+    EventLink,
+    Lecture,
+    LectureLink,
+    Membership,
+    PreviousEdition,
+)
+
+# A link typed without a scheme is an https link (Django 6's default, asked for now).
+URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def editions_for_admin(request) -> QuerySet[Edition]:
+    """The editions ``request.user`` manages in the admin: all for superusers."""
+    return Edition.objects.staffed_by(request.user).select_related("course")
+
+
+class EditionListFilter(admin.SimpleListFilter):
+    """Filter by edition, offering only the editions the user manages."""
+
+    title = "edition"
+    parameter_name = "edition"
+
+    def lookups(self, request, model_admin):
+        return [(str(e.pk), str(e)) for e in editions_for_admin(request)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(edition_id=self.value())
+        return queryset
+
+
+class EditionScopedMixin:
+    """For admins of rows that belong to an edition (``edition_path`` leads to it)."""
+
+    edition_path = "edition"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        staffed = Edition.objects.staffed_by(request.user).values("pk")
+        return queryset.filter(**{f"{self.edition_path}__in": staffed})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Edition and "queryset" not in kwargs:
+            if db_field.name == "linked_edition":
+                # A link to another edition may point to any edition the user can see.
+                kwargs["queryset"] = Edition.objects.visible_to(request.user).select_related(
+                    "course"
+                )
+            else:
+                kwargs["queryset"] = editions_for_admin(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- Courses and editions -------------------------------------------------------------------
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "institution"]
+    search_fields = ["code", "title"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(editions__in=Edition.objects.staffed_by(request.user)).distinct()
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+STAFF_ROLES = [Membership.Role.INSTRUCTOR, Membership.Role.TA]
+
+
+class _LoadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that renders its selected option from the row's loaded instance.
+
+    The stock widget runs one query per row to label the selected option; an inline whose
+    rows select_related() the target needs none.
+    """
+
+    loaded = None  # set per form: the instance the field currently points to
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.loaded is None or selected != {str(self.loaded.pk)}:
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required:
+            options.append(self.create_option(name, "", "", False, 0))
+        label = self.choices.field.label_from_instance(self.loaded)
+        options.append(self.create_option(name, self.loaded.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class StaffMembershipForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["user"].widget
+        widget = getattr(widget, "widget", widget)  # inside the admin's related-field wrapper
+        if isinstance(widget, _LoadedAutocompleteSelect) and self.instance.user_id:
+            widget.loaded = self.instance.user
+
+
+class MembershipInline(admin.TabularInline):
+    """The teaching staff listed on the course page. Students join with the enrolment code."""
+
+    model = Membership
+    form = StaffMembershipForm
+    verbose_name = "staff member"
+    verbose_name_plural = "Teaching staff (shown on the course page)"
+    fields = ["role", "user", "display_name", "position"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(role__in=STAFF_ROLES)
+            .select_related("user", "edition__course")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["widget"] = _LoadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [(r.value, r.label) for r in STAFF_ROLES]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+class EditionInfoInline(admin.TabularInline):
+    model = EditionInfo
+    fields = ["label", "value", "position"]
+    extra = 0
+
+
+class EditionSectionInline(admin.StackedInline):
+    model = EditionSection
+    fields = ["kind", "heading", "body", "position"]
+    extra = 0
+
+
+class PreviousEditionInline(EditionScopedMixin, admin.TabularInline):
+    model = PreviousEdition
+    formfield_overrides = URL_FIELDS_HTTPS
+    fk_name = "edition"
+    fields = ["label", "url", "linked_edition", "position"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("linked_edition__course")
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["slug", "course", "term", "status", "meeting_room", "updated_at"]
+    list_select_related = ["course"]
+    list_filter = ["status", "course"]
+    search_fields = ["slug", "term", "course__code", "course__title"]
+    autocomplete_fields = ["course"]
+    readonly_fields = ["status", "public_page", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["course", "slug", "term", "academic_year", "status", "public_page"]}),
+        ("Course page", {"fields": ["intro", "schedule_text", "meeting_room"]}),
+        (
+            "Schedule",
+            {"fields": ["timezone", "meeting_weekday", "meeting_time", "lecture_minutes"]},
+        ),
+        (
+            "Students and groups",
+            {
+                "fields": [
+                    "enrolment_code",
+                    "group_min_size",
+                    "group_max_size",
+                    "groups_lock_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [MembershipInline, EditionInfoInline, EditionSectionInline, PreviousEditionInline]
+    # Publish / unpublish / archive / clone are added by agenda.admin, next to the services.
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=Edition.objects.staffed_by(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        # A staff user would not see an edition they do not teach yet: they clone one instead.
+        return request.user.is_superuser
+
+    @admin.display(description="Public page")
+    def public_page(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
+
+
+# --- Agenda items ---------------------------------------------------------------------------
+
+
+class LectureLinkInline(admin.TabularInline):
+    model = LectureLink
+    formfield_overrides = URL_FIELDS_HTTPS
+    fields = ["kind", "label", "url", "position"]
+    extra = 1
+
+
+@admin.register(Lecture)
+class LectureAdmin(EditionScopedMixin, admin.ModelAdmin):
+    list_display = ["__str__", "edition", "date", "kind", "note", "archived", "position"]
+    list_display_links = ["__str__"]
+    list_select_related = ["edition__course"]
+    list_filter = [EditionListFilter, "kind", "archived"]
+    search_fields = ["title", "edition__slug"]
+    autocomplete_fields = ["edition"]
+    fields = ["edition", "date", "position", "kind", "number", "title", "note", "archived"]
+    inlines = [LectureLinkInline]
+    ordering = ["-edition__slug", "date", "position", "id"]
+
+
+class EventLinkInline(admin.TabularInline):
+    model = EventLink
+    formfield_overrides = URL_FIELDS_HTTPS
+    fields = ["kind", "label", "url", "position"]
+    extra = 0
+
+
+@admin.register(Event)
+class EventAdmin(EditionScopedMixin, admin.ModelAdmin):
+    list_display = ["__str__", "edition", "date", "speaker", "position"]
+    list_display_links = ["__str__"]
+    list_select_related = ["edition__course"]
+    list_filter = [EditionListFilter]
+    search_fields = ["title", "speaker", "edition__slug"]
+    autocomplete_fields = ["edition"]
+    fields = ["edition", "date", "starts_at_time", "position", "label", "title", "speaker"]
+    inlines = [EventLinkInline]
+    ordering = ["-edition__slug", "date", "position", "id"]
