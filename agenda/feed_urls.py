@@ -1,3 +1,13 @@
+"""Calendar feeds, mounted at the site root (no app namespace)."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from . import calendar
+
+urlpatterns = [
+    path(
+        "editions/<slug:slug>/calendar.ics",
+        calendar.edition_calendar,
+        name="edition-calendar",
+    ),
+]

@@ -1,0 +1,287 @@
+"""Read-only REST API of the published schedule, mounted at ``/api/v1/``.
+
+Visibility is the web page's: published and archived editions for everyone, drafts for their
+staff only (``selectors.edition_get_visible``, 404 otherwise). Every endpoint answers
+conditional GETs from a fingerprint of the data (a few aggregate queries) before serializing
+anything, and is throttled by the global ``DEFAULT_THROTTLE_CLASSES``.
+
+The schedule is not paginated: it is bounded by the term (a few dozen items), calendar-like
+clients want it whole, and ``from`` / ``to`` / ``kind`` narrow it. Lists that grow with the
+years (editions, lectures, assignments) are paginated.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assignments.models import Assignment
+from courses.models import Lecture
+
+from . import conditional, selectors
+from .selectors import SCHEDULE_KINDS
+from .serializers import (
+    AssignmentOutputSerializer,
+    EditionOutputSerializer,
+    ErrorOutputSerializer,
+    LectureOutputSerializer,
+    ScheduleFilterInputSerializer,
+    ScheduleOutputSerializer,
+)
+
+TAG = "schedule"
+
+SLUG_PARAMETER = OpenApiParameter(
+    "slug", str, OpenApiParameter.PATH, description='The edition, e.g. "info8010-2023".'
+)
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="An ETag from an earlier response: 304 if nothing changed since.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="An HTTP date; used only without If-None-Match.",
+    ),
+    OpenApiParameter(
+        "ETag",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="Changes whenever an item is added, changed or deleted.",
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="HTTP date of the latest change this server has seen.",
+    ),
+]
+SCHEDULE_PARAMETERS = [
+    OpenApiParameter(
+        "from", OpenApiTypes.DATE, description="Only items on or after this date (YYYY-MM-DD)."
+    ),
+    OpenApiParameter(
+        "to", OpenApiTypes.DATE, description="Only items on or before this date (YYYY-MM-DD)."
+    ),
+    OpenApiParameter(
+        "kind",
+        str,
+        enum=SCHEDULE_KINDS,
+        many=True,
+        explode=True,
+        description="Only these kinds. Repeat the parameter (kind=lecture&kind=deadline) "
+        "or separate with commas (kind=lecture,deadline).",
+    ),
+]
+NOT_MODIFIED = OpenApiResponse(description="Not modified: the client's copy is current.")
+NOT_FOUND = OpenApiResponse(
+    ErrorOutputSerializer, description="No such edition, or a draft the user does not staff."
+)
+THROTTLED = OpenApiResponse(ErrorOutputSerializer, description="Too many requests.")
+BAD_FILTER = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "example": {"kind": ['Unknown kind "exam"; expected one or more of: syllabus, …']},
+    },
+    description="A filter is invalid: one list of messages per parameter.",
+)
+
+
+class ConditionalGetMixin:
+    """ETag / Last-Modified from a fingerprint; a 304 is answered before any serialization."""
+
+    representation: str
+
+    def _validators(self, *, scope: str, fingerprint: selectors.Fingerprint):
+        request = self.request
+        variant = (
+            f"{self.representation}.{request.accepted_renderer.format}?{request.GET.urlencode()}"
+        )
+        return conditional.validators_for(scope=scope, fingerprint=fingerprint, variant=variant)
+
+    def _private(self) -> bool:
+        return self.request.user.is_authenticated
+
+    def not_modified(self, validators):
+        return conditional.not_modified_response(self.request, validators, private=self._private())
+
+    def stamped(self, response, validators):
+        return conditional.stamp(response, validators, private=self._private())
+
+
+class EditionScopedListAPI(ConditionalGetMixin, ListAPIView):
+    """A paginated list of one edition's objects, validated by the edition's fingerprint."""
+
+    filter_backends: list = []
+
+    def get(self, request, slug: str):
+        self.edition = selectors.edition_get_visible(slug=slug, user=request.user)
+        validators = self._validators(
+            scope=f"edition-{self.edition.pk}",
+            fingerprint=selectors.edition_agenda_fingerprint(edition=self.edition),
+        )
+        if (response := self.not_modified(validators)) is not None:
+            return response
+        return self.stamped(self.list(request), validators)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "edition"):
+            context.update(edition=self.edition, tz=ZoneInfo(self.edition.timezone))
+        return context
+
+
+class EditionListAPI(ConditionalGetMixin, ListAPIView):
+    serializer_class = EditionOutputSerializer
+    filter_backends: list = []
+    representation = "editions"
+
+    def get_queryset(self):
+        return selectors.edition_list_visible(user=self.request.user)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Editions",
+        description="Published and archived editions; drafts too for their staff.",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: EditionOutputSerializer(many=True), 304: NOT_MODIFIED, 429: THROTTLED},
+    )
+    def get(self, request):
+        user = request.user
+        validators = self._validators(
+            scope=f"editions-{user.pk}" if user.is_authenticated else "editions-anonymous",
+            fingerprint=selectors.edition_list_fingerprint(user=user),
+        )
+        if (response := self.not_modified(validators)) is not None:
+            return response
+        return self.stamped(self.list(request), validators)
+
+
+class EditionDetailAPI(ConditionalGetMixin, APIView):
+    representation = "edition"
+
+    @extend_schema(
+        tags=[TAG],
+        summary="One edition",
+        parameters=[SLUG_PARAMETER, *CONDITIONAL_PARAMETERS],
+        responses={
+            200: EditionOutputSerializer,
+            304: NOT_MODIFIED,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+    def get(self, request, slug: str):
+        edition = selectors.edition_get_visible(slug=slug, user=request.user)
+        validators = self._validators(
+            scope=f"edition-detail-{edition.pk}",
+            fingerprint=selectors.edition_fingerprint(edition=edition),
+        )
+        if (response := self.not_modified(validators)) is not None:
+            return response
+        data = EditionOutputSerializer(edition, context={"request": request}).data
+        return self.stamped(Response(data), validators)
+
+
+class ScheduleAPI(ConditionalGetMixin, APIView):
+    representation = "schedule"
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Schedule of an edition",
+        description="Dated agenda items (syllabus, lectures, deadlines, events) sorted by date, "
+        "then order of appearance. Times carry the edition's UTC offset. Not paginated: the "
+        "schedule is bounded by the term.",
+        parameters=[SLUG_PARAMETER, *SCHEDULE_PARAMETERS, *CONDITIONAL_PARAMETERS],
+        responses={
+            200: ScheduleOutputSerializer,
+            304: NOT_MODIFIED,
+            400: BAD_FILTER,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+    def get(self, request, slug: str):
+        edition = selectors.edition_get_visible(slug=slug, user=request.user)
+        filters = ScheduleFilterInputSerializer.from_query_params(request.query_params)
+        filters.is_valid(raise_exception=True)
+        validators = self._validators(
+            scope=f"edition-{edition.pk}",
+            fingerprint=selectors.edition_agenda_fingerprint(edition=edition),
+        )
+        if (response := self.not_modified(validators)) is not None:
+            return response
+        items = selectors.schedule_for_edition(edition=edition, **filters.selector_kwargs)
+        data = ScheduleOutputSerializer(
+            {
+                "edition": edition.slug,
+                "timezone": edition.timezone,
+                "count": len(items),
+                "items": items,
+            },
+            context={"request": request, "tz": ZoneInfo(edition.timezone)},
+        ).data
+        return self.stamped(Response(data), validators)
+
+
+class LectureListAPI(EditionScopedListAPI):
+    serializer_class = LectureOutputSerializer
+    representation = "lectures"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request
+            return Lecture.objects.none()
+        return selectors.lecture_list_for_edition(edition=self.edition)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Lectures of an edition",
+        description="Dated lectures by date, then archived (undated) ones.",
+        parameters=[SLUG_PARAMETER, *CONDITIONAL_PARAMETERS],
+        responses={
+            200: LectureOutputSerializer(many=True),
+            304: NOT_MODIFIED,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+    def get(self, request, slug: str):
+        return super().get(request, slug)
+
+
+class AssignmentListAPI(EditionScopedListAPI):
+    serializer_class = AssignmentOutputSerializer
+    representation = "assignments"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request
+            return Assignment.objects.none()
+        return selectors.assignment_list_for_edition(edition=self.edition)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Assignments of an edition",
+        description="By deadline. due_date and due_time are the local wall clock in the "
+        "edition's zone; due_at is the same instant with its UTC offset.",
+        parameters=[SLUG_PARAMETER, *CONDITIONAL_PARAMETERS],
+        responses={
+            200: AssignmentOutputSerializer(many=True),
+            304: NOT_MODIFIED,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+    def get(self, request, slug: str):
+        return super().get(request, slug)

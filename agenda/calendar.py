@@ -1,0 +1,130 @@
+"""The iCalendar feed of an edition's schedule: ``/editions/<slug>/calendar.ics``.
+
+Same visibility as the web page and the API (drafts: their staff only, 404 otherwise), same
+conditional GET, same anonymous throttle. The mapping from schedule items to calendar entries
+is pure; ``courses.ical`` writes the RFC 5545 text.
+
+- Lectures (and the syllabus) last ``Edition.lecture_minutes`` from the edition's meeting time.
+- Events start at their own time (else the meeting time) and last as long as a lecture.
+- Deadlines are instants: DTSTART at the due time and no DTEND (RFC 5545 §3.6.1: the event
+  ends when it starts), marked TRANSPARENT so they do not block the day in free/busy.
+- An item with no time (the edition has no meeting time) is an all-day entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+from rest_framework.settings import api_settings
+
+from courses.ical import CalendarEntry, build_calendar
+from courses.models import Edition
+
+from . import conditional, selectors
+from .selectors import KIND_DEADLINE, KIND_EVENT, KIND_LECTURE, ScheduleItem
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def calendar_uid(*, item: ScheduleItem, edition: Edition) -> str:
+    """Stable across regenerations and edits: built from the item's own id, not its position."""
+    return f"{item.uid}@{edition.slug}.lectern"
+
+
+def _summary(item: ScheduleItem) -> str:
+    if item.kind == KIND_LECTURE and item.number is not None:
+        summary = f"Lecture {item.number}: {item.title}"
+    elif item.kind == KIND_EVENT and item.label:
+        summary = f"{item.label}: {item.title}"
+    else:
+        summary = item.title
+    if item.kind == KIND_EVENT and item.speaker:
+        summary = f"{summary} ({item.speaker})"
+    return f"{summary} {item.note}" if item.note else summary
+
+
+def _description(item: ScheduleItem) -> str:
+    lines = []
+    if item.speaker:
+        lines.append(f"Speaker: {item.speaker}")
+    lines += [f"{link.label}: {link.url}" for link in item.links]
+    return "\n".join(lines)
+
+
+def calendar_entries(
+    *, edition: Edition, items: Iterable[ScheduleItem], page_url: str = ""
+) -> list[CalendarEntry]:
+    """The calendar entries of ``items`` (from ``schedule_for_edition``). No query."""
+    length = dt.timedelta(minutes=edition.lecture_minutes)
+    entries = []
+    for item in items:
+        deadline = item.kind == KIND_DEADLINE
+        start = item.due_at if deadline else item.starts_at
+        if start is None:
+            start, end = item.date, item.date + dt.timedelta(days=1)
+        else:
+            end = None if deadline else start + length
+        entries.append(
+            CalendarEntry(
+                uid=calendar_uid(item=item, edition=edition),
+                summary=_summary(item),
+                start=start,
+                end=end,
+                description=_description(item),
+                location="" if deadline else edition.meeting_room,
+                url=page_url,
+                categories=(item.kind.capitalize(),),
+                sequence=item.sequence,
+                last_modified=item.updated_at,
+                transparent=deadline,
+            )
+        )
+    return entries
+
+
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    """The API's throttles (anonymous clients by IP address) applied to the feed."""
+    for throttle in (cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES):
+        if not throttle.allow_request(request, None):
+            response = HttpResponse(
+                "Too many requests.\n", status=429, content_type="text/plain; charset=utf-8"
+            )
+            if (wait := throttle.wait()) is not None:
+                response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+    return None
+
+
+@require_safe
+def edition_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    if (response := _throttled(request)) is not None:
+        return response
+    edition = selectors.edition_get_visible(slug=slug, user=request.user)
+    private = request.user.is_authenticated
+    validators = conditional.validators_for(
+        scope=f"edition-{edition.pk}",
+        fingerprint=selectors.edition_agenda_fingerprint(edition=edition),
+        variant="calendar.ics",
+    )
+    if response := conditional.not_modified_response(request, validators, private=private):
+        return response
+    items = selectors.schedule_for_edition(edition=edition)
+    course = edition.course
+    body = build_calendar(
+        name=f"{course.code} {course.title} – {edition.term}",
+        description=f"Lectures, deadlines and events of {course.code} {course.title}, "
+        f"{edition.term}.",
+        tz_name=edition.timezone,
+        entries=calendar_entries(
+            edition=edition,
+            items=items,
+            page_url=request.build_absolute_uri(edition.get_absolute_url()),
+        ),
+        generated_at=validators.last_modified,
+    )
+    response = HttpResponse(body, content_type=CONTENT_TYPE)
+    response.headers["Content-Disposition"] = f'inline; filename="{edition.slug}.ics"'
+    return conditional.stamp(response, validators, private=private)
