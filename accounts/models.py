@@ -37,6 +37,12 @@ class User(AbstractUser):
         help_text="University student number (e.g. s123456), shown to staff and in exports.",
     )
 
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA zone to show times in, when it differs from the edition's (optional)",
+    )
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"

@@ -12,6 +12,11 @@ from courses import timeutils
 from courses.models import Edition
 
 DEFAULT_DUE_TIME = dt.time(23, 59)
+FILE_KINDS = ("pdf", "notebook", "zip")
+
+
+def default_accepted_kinds() -> list[str]:
+    return ["pdf"]
 
 
 class AssignmentQuerySet(models.QuerySet):
@@ -60,6 +65,26 @@ class Assignment(models.Model):
     min_group_size = models.PositiveSmallIntegerField(default=1)
     max_group_size = models.PositiveSmallIntegerField(default=3)
     max_score = models.DecimalField(max_digits=6, decimal_places=2, default=20)
+    # What a hand-in must be (checked by content on the server, see submissions.filechecks).
+    accepted_kinds = models.JSONField(
+        default=default_accepted_kinds,
+        help_text='Any of "pdf", "notebook", "zip", e.g. ["pdf"] or ["notebook", "zip"]',
+    )
+    max_file_mb = models.PositiveIntegerField(default=20, help_text="Size limit of one file")
+    max_pages = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Page limit of a PDF (empty: none)"
+    )
+    pages_exclude_references = models.BooleanField(
+        default=False,
+        help_text="Pages from the References / Bibliography heading on do not count",
+    )
+    requires_approved_proposal = models.BooleanField(
+        default=False,
+        help_text="Refuse hand-ins from groups whose project proposal is not approved",
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set once every group's deadline passed"
+    )
     sequence = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,6 +106,11 @@ class Assignment(models.Model):
         return self.title
 
     def clean(self):
+        unknown = [k for k in self.accepted_kinds or [] if k not in FILE_KINDS]
+        if not self.accepted_kinds or unknown:
+            raise ValidationError(
+                {"accepted_kinds": f"Choose among {', '.join(FILE_KINDS)} (got {unknown or 'none'})."}
+            )
         try:
             self._resolve_due_at()
         except timeutils.NonexistentLocalTime as exc:
@@ -98,6 +128,11 @@ class Assignment(models.Model):
     @property
     def deadline_label(self) -> str:
         return f"Deadline for {self.agenda_title or self.title}"
+
+    @property
+    def accepted_kinds_display(self) -> str:
+        names = {"pdf": "PDF", "notebook": "Jupyter notebook", "zip": "ZIP of code"}
+        return ", ".join(names.get(k, k) for k in self.accepted_kinds)
 
     @property
     def local_due_at(self) -> dt.datetime:

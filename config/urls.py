@@ -1,10 +1,16 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+
+# The admin logs in through allauth's login view, with its rate limits.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("agenda.urls")),
     path("", include("agenda.feed_urls")),
     path("api/", include("agenda.api_urls")),
+    path("api/", include("submissions.api_urls")),
+    path("", include("submissions.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),

@@ -1,1 +1,239 @@
+"""Groups of students, their submissions (every version kept), extensions and proposal
+reviews. Groups live here because they exist for handing in work together (DESIGN §6)."""
 
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from assignments.models import Assignment, Paper
+from courses.models import Edition
+
+
+def _join_code() -> str:
+    return secrets.token_urlsafe(8)
+
+
+class StudentGroupQuerySet(models.QuerySet):
+    def for_edition(self, edition):
+        return self.filter(edition=edition)
+
+
+class StudentGroup(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=100)
+    join_code = models.CharField(
+        max_length=32, unique=True, default=_join_code, help_text="Classmates join with it"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="GroupMembership", related_name="student_groups"
+    )
+
+    objects = StudentGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "group"
+        ordering = ["edition", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "name"], name="submissions_group_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    # Denormalised from group.edition so that the database itself enforces
+    # "one group per student per edition"; services keep it equal to group.edition.
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "user"], name="submissions_one_group_per_student"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.group}"
+
+
+class GroupChange(models.Model):
+    """Every change of a group: who did what, to whom, when (DESIGN §6)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "created the group"
+        JOINED = "joined", "joined"
+        LEFT = "left", "left"
+        ADDED = "added", "added by staff"
+        REMOVED = "removed", "removed by staff"
+        DISSOLVED = "dissolved", "group dissolved"
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(
+        StudentGroup, on_delete=models.SET_NULL, null=True, related_name="changes"
+    )
+    group_name = models.CharField(max_length=100)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.member} {self.action} {self.group_name}"
+
+
+class Extension(models.Model):
+    """More time for one group, in wall-clock terms relative to the assignment's deadline."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(default=0)
+    hours = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=300, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "group"], name="submissions_one_extension_per_group"
+            ),
+        ]
+
+    def __str__(self):
+        return f"+{self.days} d {self.hours} h for {self.group} on {self.assignment}"
+
+
+class ProposalReview(models.Model):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reviews")
+    group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "group"], name="submissions_one_review_per_group"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group}: {self.get_decision_display()}"
+
+
+def submission_upload_to(instance: Submission, filename: str) -> str:
+    # A name no one can guess; the student's file name is kept in original_name only.
+    return f"submissions/{instance.assignment.edition_id}/{secrets.token_urlsafe(32)}"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Submissions of the user's groups, and all submissions of editions they staff."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(group__memberships__user=user)
+            | Q(
+                assignment__edition__memberships__user=user,
+                assignment__edition__memberships__role__in=["instructor", "ta"],
+            )
+        ).distinct()
+
+
+class Submission(models.Model):
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="submissions"
+    )
+    group = models.ForeignKey(StudentGroup, on_delete=models.PROTECT, related_name="submissions")
+    version = models.PositiveIntegerField()
+    file = models.FileField(upload_to=submission_upload_to, max_length=300)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_kind = models.CharField(max_length=16)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    counted_pages = models.PositiveIntegerField(null=True, blank=True)
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", help_text="The group's members at that time"
+    )
+    submitted_at = models.DateTimeField(help_text="Official time: when the group lock was taken")
+    deadline_at = models.DateTimeField(help_text="The group's effective deadline at that time")
+    signature = models.CharField(max_length=64, help_text="HMAC-SHA256 of the receipt")
+    receipt_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assignment", "group", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "group", "version"], name="submissions_version_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "assignment", "-version"])]
+
+    def __str__(self):
+        return f"{self.assignment} — {self.group} v{self.version}"
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a student's personal calendar URL; revoking it deletes the row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"calendar feed of {self.user}"
+
+
+class ReminderSent(models.Model):
+    """One reminder per (assignment, group, lead time): makes the beat job idempotent."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="+")
+    hours_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "group", "hours_before"], name="submissions_reminder_once"
+            ),
+        ]

@@ -7,6 +7,7 @@ Everything that differs between the embedded default (``make run``) and the full
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "agenda",
     "submissions",
     "grading",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +50,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.uploads.unsafe_upload_names_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,15 +100,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/me/"
 LOGIN_URL = "account_login"
 
-# allauth: e-mail is the login; the sign-up flow is completed in the submissions issue.
+# allauth: e-mail is the login and must be verified; allauth's default rate limits apply
+# (kept in the cache below, so shared by every web node when REDIS_URL is set).
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
-ACCOUNT_RATE_LIMITS = {}  # allauth defaults apply; they are kept in the cache below.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# Only these e-mail domains may sign up (empty: any), e.g. "student.uliege.be,uliege.be".
+LECTERN_SIGNUP_DOMAINS = [d.lower() for d in env.list("LECTERN_SIGNUP_DOMAINS", default=[])]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -150,7 +159,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work: crontab entries only, each idempotent (DESIGN §5); no long ETA tasks.
+CELERY_BEAT_SCHEDULE = {
+    "close-due-assignments": {
+        "task": "submissions.tasks.close_due_assignments",
+        "schedule": crontab(minute="*/5"),
+    },
+    "deadline-reminders": {
+        "task": "submissions.tasks.send_deadline_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -159,9 +178,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: unauthenticated API clients get 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -181,6 +202,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Course schedule, submissions and grades.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page loads Swagger UI from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind"; name each choice set after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "LinkKindEnum": "courses.models.Link.Kind",
+        "LectureKindEnum": "courses.models.Lecture.Kind",
+        "AssignmentKindEnum": "assignments.models.Assignment.Kind",
+        "ScheduleItemKindEnum": "agenda.selectors.SCHEDULE_KINDS",
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,48 @@
+"""Deadline arithmetic (DESIGN §5). Pure: no ORM.
+
+A submission is accepted iff its official time is strictly before the group's effective
+deadline: the assignment's deadline, moved by the group's extension in wall-clock terms in
+the edition's zone, plus the assignment's grace period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from courses import timeutils
+
+
+def effective_deadline(
+    *,
+    due_at: dt.datetime,
+    tz_name: str,
+    extension_days: int = 0,
+    extension_hours: int = 0,
+    grace_minutes: int = 0,
+) -> dt.datetime:
+    """The instant after which nothing is accepted for one group.
+
+    The extension is added to the local wall-clock time (23:59 + 2 days is 23:59 two days
+    later, whatever DST does in between); the grace period is real elapsed time.
+    """
+    moved = due_at
+    if extension_days or extension_hours:
+        moved = timeutils.shift_wall_clock(
+            due_at, tz_name, days=extension_days, hours=extension_hours
+        )
+    # In UTC: adding a timedelta to a zoned datetime would add wall-clock time.
+    return moved.astimezone(dt.UTC) + dt.timedelta(minutes=grace_minutes)
+
+
+def is_on_time(*, official_time: dt.datetime, deadline: dt.datetime) -> bool:
+    return official_time < deadline
+
+
+def describe(*, deadline: dt.datetime, tz_name: str, city: str | None = None) -> str:
+    """ "accepted until 23:59:00 Brussels time (CET) on Mon 6 Mar 2023" """
+    local = timeutils.to_local(deadline, tz_name)
+    city = city or tz_name.split("/")[-1].replace("_", " ")
+    return (
+        f"accepted until {local:%H:%M:%S} {city} time ({local.tzname()}) "
+        f"on {local:%a} {local.day} {local:%b %Y}"
+    )

@@ -1,0 +1,51 @@
+from django import forms
+
+
+class EnrolmentForm(forms.Form):
+    code = forms.CharField(label="Enrolment code", max_length=32)
+
+
+class GroupCreateForm(forms.Form):
+    name = forms.CharField(label="Group name", max_length=100)
+
+
+class GroupJoinForm(forms.Form):
+    code = forms.CharField(label="Group code", max_length=32, help_text="Ask a member for it.")
+
+
+class SubmissionForm(forms.Form):
+    file = forms.FileField(label="File")
+    paper = forms.ChoiceField(label="Paper", required=False)
+
+    def __init__(self, *args, papers=(), accept="", **kwargs):
+        super().__init__(*args, **kwargs)
+        if accept:
+            self.fields["file"].widget.attrs["accept"] = accept
+        if papers:
+            self.fields["paper"].required = True
+            self.fields["paper"].choices = [("", "— choose a paper —")] + [
+                (str(p.pk), str(p)) for p in papers
+            ]
+        else:
+            del self.fields["paper"]
+
+
+class ReceiptVerifyForm(forms.Form):
+    receipt = forms.FileField(label="Receipt file (JSON)", required=False)
+    text = forms.CharField(label="…or paste it", widget=forms.Textarea, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("receipt") and not data.get("text"):
+            raise forms.ValidationError("Upload a receipt or paste its text.")
+        return data
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    student_id = forms.CharField(label="Student ID", max_length=32, required=False)
+    time_zone = forms.CharField(
+        label="Your time zone", max_length=64, required=False,
+        help_text="e.g. America/New_York; deadlines are then also shown in it.",
+    )

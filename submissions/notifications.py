@@ -1,0 +1,164 @@
+"""Side effects of hand-ins and deadlines: receipt e-mails, reminders, closing bookkeeping.
+
+Called by Celery tasks (and so by beat on a crontab). Each function is idempotent: a task
+that runs twice, or after a lost message, does no harm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, send_mass_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assignments.models import Assignment
+
+from . import deadlines
+from .models import Extension, GroupMembership, ReminderSent, StudentGroup, Submission
+
+logger = logging.getLogger(__name__)
+
+REMINDER_HOURS = (48, 2)
+
+
+def receipt_email_send(*, submission_id: int) -> bool:
+    """Send the receipt to every member recorded on the submission, once."""
+    from .services import submission_receipt
+
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("assignment__edition", "group", "submitted_by")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None or submission.receipt_emailed_at is not None:
+            return False
+        receipt = submission_receipt(submission=submission)
+        recipients = list(submission.members.values_list("email", flat=True))
+        message = EmailMessage(
+            subject=f"[{submission.assignment.edition.course.code}] Receipt: "
+            f"{submission.assignment.title}, version {submission.version}",
+            body=(
+                f"Your group {submission.group.name} handed in {submission.assignment.title} "
+                f"(version {submission.version}).\n\n"
+                f"Official time: {receipt.submitted_at_local} ({receipt.time_zone}), "
+                f"{receipt.submitted_at_utc} UTC\n"
+                f"File: {receipt.file_name}, {receipt.size} bytes\n"
+                f"SHA-256: {receipt.sha256}\n\n"
+                "The signed receipt is attached. Keep it: staff can verify it.\n"
+            ),
+            to=recipients,
+        )
+        message.attach(
+            f"receipt-{submission.assignment_id}-v{submission.version}.json",
+            receipt.to_json(),
+            "application/json",
+        )
+        message.send()
+        submission.receipt_emailed_at = timezone.now()
+        submission.save(update_fields=["receipt_emailed_at"])
+    return True
+
+
+def assignments_close_due(*, now: dt.datetime | None = None) -> int:
+    """Stamp ``closed_at`` on assignments whose last possible deadline (with the longest
+    extension and the grace period) has passed. Runs any number of times with one result."""
+    now = now or timezone.now()
+    closed = 0
+    candidates = Assignment.objects.filter(closed_at__isnull=True, due_at__lte=now).select_related(
+        "edition"
+    )
+    for assignment in candidates:
+        latest = deadlines.effective_deadline(
+            due_at=assignment.due_at,
+            tz_name=assignment.edition.timezone,
+            grace_minutes=assignment.grace_minutes,
+        )
+        for ext in Extension.objects.filter(assignment=assignment):
+            latest = max(
+                latest,
+                deadlines.effective_deadline(
+                    due_at=assignment.due_at,
+                    tz_name=assignment.edition.timezone,
+                    extension_days=ext.days,
+                    extension_hours=ext.hours,
+                    grace_minutes=assignment.grace_minutes,
+                ),
+            )
+        if latest <= now:
+            closed += Assignment.objects.filter(pk=assignment.pk, closed_at__isnull=True).update(
+                closed_at=now
+            )
+    return closed
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """E-mail groups that have not handed in when their effective deadline is 48 h or 2 h
+    away. Each (assignment, group, lead time) is sent at most once."""
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(hours=max(REMINDER_HOURS) + 24 * 14)  # longest extension
+    sent = 0
+    assignments = Assignment.objects.filter(
+        closed_at__isnull=True, due_at__lte=horizon, due_at__gte=now - dt.timedelta(days=14)
+    ).select_related("edition__course")
+    for assignment in assignments:
+        handed_in = set(
+            Submission.objects.filter(assignment=assignment).values_list("group_id", flat=True)
+        )
+        extensions = {e.group_id: e for e in Extension.objects.filter(assignment=assignment)}
+        already = set(
+            ReminderSent.objects.filter(assignment=assignment).values_list(
+                "group_id", "hours_before"
+            )
+        )
+        members: dict[int, list[str]] = {}
+        for group_id, email in GroupMembership.objects.filter(
+            edition=assignment.edition
+        ).values_list("group_id", "user__email"):
+            members.setdefault(group_id, []).append(email)
+        messages = []
+        for group in StudentGroup.objects.filter(edition=assignment.edition):
+            if group.pk in handed_in or not members.get(group.pk):
+                continue
+            ext = extensions.get(group.pk)
+            deadline = deadlines.effective_deadline(
+                due_at=assignment.due_at,
+                tz_name=assignment.edition.timezone,
+                extension_days=ext.days if ext else 0,
+                extension_hours=ext.hours if ext else 0,
+                grace_minutes=assignment.grace_minutes,
+            )
+            if deadline <= now:
+                continue
+            # Only the nearest lead time that has been reached (no 48 h reminder at 1 h).
+            due = [h for h in REMINDER_HOURS if deadline - now <= dt.timedelta(hours=h)]
+            if not due:
+                continue
+            hours = min(due)
+            if (group.pk, hours) in already:
+                continue
+            try:
+                with transaction.atomic():
+                    ReminderSent.objects.create(
+                        assignment=assignment, group=group, hours_before=hours
+                    )
+            except IntegrityError:
+                continue  # another worker got there first
+            rule = deadlines.describe(deadline=deadline, tz_name=assignment.edition.timezone)
+            messages.append(
+                (
+                    f"[{assignment.edition.course.code}] {assignment.title} is due in less than "
+                    f"{hours} hours",
+                    f"Your group {group.name} has not handed in {assignment.title} yet.\n"
+                    f"It is {rule}.\n",
+                    settings.DEFAULT_FROM_EMAIL,
+                    members[group.pk],
+                )
+            )
+        if messages:
+            sent += send_mass_mail(messages, fail_silently=False)
+    return sent

@@ -1,0 +1,183 @@
+"""Reads for students and staff about groups and submissions; each runs a fixed number of
+queries, whatever the number of submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from assignments.models import Assignment
+from courses.models import Edition, Membership
+from courses.selectors import is_edition_staff
+
+from . import deadlines
+from .models import Extension, GroupMembership, ProposalReview, StudentGroup, Submission
+
+
+def group_of(*, user: User, edition: Edition) -> StudentGroup | None:
+    membership = (
+        GroupMembership.objects.filter(edition=edition, user=user)
+        .select_related("group")
+        .first()
+    )
+    return membership.group if membership else None
+
+
+def group_with_members(*, group: StudentGroup) -> StudentGroup:
+    return StudentGroup.objects.prefetch_related(
+        Prefetch("memberships", queryset=GroupMembership.objects.select_related("user"))
+    ).get(pk=group.pk)
+
+
+@dataclass
+class AssignmentStatus:
+    assignment: Assignment
+    deadline: dt.datetime  # the group's effective deadline (or the base one without group)
+    extended: bool
+    latest: Submission | None
+    versions: int
+    review: ProposalReview | None
+
+    @property
+    def is_open(self) -> bool:
+        return timezone.now() < self.deadline
+
+    @property
+    def handed_in(self) -> bool:
+        return self.latest is not None
+
+    @property
+    def seconds_left(self) -> int:
+        return max(0, int((self.deadline - timezone.now()).total_seconds()))
+
+
+def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list[AssignmentStatus]:
+    """Every assignment of ``edition`` with the group's deadline and latest version.
+
+    Four queries whatever the number of assignments and submissions.
+    """
+    assignments = list(
+        Assignment.objects.filter(edition=edition).select_related("edition").order_by(
+            "due_at", "position"
+        )
+    )
+    latest: dict[int, Submission] = {}
+    counts: dict[int, int] = {}
+    extensions: dict[int, Extension] = {}
+    reviews: dict[int, ProposalReview] = {}
+    if group is not None:
+        newest = Submission.objects.filter(
+            group=group, assignment=OuterRef("assignment")
+        ).order_by("-version")
+        rows = (
+            Submission.objects.filter(group=group, assignment__edition=edition)
+            .filter(pk=Subquery(newest.values("pk")[:1]))
+            .select_related("paper")
+        )
+        latest = {s.assignment_id: s for s in rows}
+        counts = dict(
+            Submission.objects.filter(group=group, assignment__edition=edition)
+            .values("assignment")
+            .annotate(n=Count("id"))
+            .values_list("assignment", "n")
+        )
+        extensions = {
+            e.assignment_id: e
+            for e in Extension.objects.filter(group=group, assignment__edition=edition)
+        }
+        reviews = {
+            r.assignment_id: r
+            for r in ProposalReview.objects.filter(group=group, assignment__edition=edition)
+        }
+    statuses = []
+    for assignment in assignments:
+        ext = extensions.get(assignment.pk)
+        deadline = deadlines.effective_deadline(
+            due_at=assignment.due_at,
+            tz_name=edition.timezone,
+            extension_days=ext.days if ext else 0,
+            extension_hours=ext.hours if ext else 0,
+            grace_minutes=assignment.grace_minutes,
+        )
+        statuses.append(
+            AssignmentStatus(
+                assignment=assignment,
+                deadline=deadline,
+                extended=ext is not None,
+                latest=latest.get(assignment.pk),
+                versions=counts.get(assignment.pk, 0),
+                review=reviews.get(assignment.pk),
+            )
+        )
+    return statuses
+
+
+def assignment_get_for_user(*, assignment_id: int, user: User) -> Assignment:
+    """The assignment if ``user`` is a member (student or staff) of its edition; else 404."""
+    assignment = (
+        Assignment.objects.select_related("edition__course")
+        .prefetch_related("papers")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None or not user.is_authenticated:
+        raise Http404("No such assignment.")
+    if not (
+        user.is_superuser
+        or Membership.objects.filter(edition=assignment.edition, user=user).exists()
+    ):
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def submissions_of_group(*, group: StudentGroup, assignment: Assignment) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(group=group, assignment=assignment)
+        .select_related("paper", "submitted_by")
+        .order_by("-version")
+    )
+
+
+def submission_get_for_user(*, submission_id: int, user: User) -> Submission:
+    """A submission visible to ``user`` (a member of its group, or staff of its edition); 404."""
+    submission = (
+        Submission.objects.visible_to(user)
+        .select_related("assignment__edition", "group", "submitted_by", "paper")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission.")
+    return submission
+
+
+def submissions_of_user(*, user: User) -> QuerySet[Submission]:
+    """Every version handed in by the user's groups, newest first."""
+    groups = GroupMembership.objects.filter(user=user).values("group_id")
+    return (
+        Submission.objects.filter(group_id__in=Subquery(groups))
+        .select_related("assignment__edition", "group", "submitted_by", "paper")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def student_editions(*, user: User) -> QuerySet[Edition]:
+    return (
+        Edition.objects.filter(memberships__user=user)
+        .select_related("course")
+        .distinct()
+        .order_by("-slug")
+    )
+
+
+def can_staff(*, user: User, edition: Edition) -> bool:
+    return is_edition_staff(user=user, edition=edition)
+
+
+def latest_versions_count(*, assignment: Assignment) -> int:
+    return Submission.objects.filter(assignment=assignment).aggregate(m=Max("version"))["m"] or 0

@@ -1,0 +1,481 @@
+"""Every write on groups and submissions. One function per use case, each transactional.
+
+The deadline rule lives in ``submission_create`` and nowhere else: the web form, the REST
+API and the admin all call it (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from assignments.models import Assignment
+from courses.models import Edition, Membership
+
+from . import deadlines, filechecks, receipts
+from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
+from .models import (
+    Extension,
+    GroupChange,
+    GroupMembership,
+    ProposalReview,
+    StudentGroup,
+    Submission,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- groups ---------------------------------------------------------------------------
+
+
+def groups_locked(edition: Edition, now: dt.datetime | None = None) -> bool:
+    """After the lock date only staff change groups."""
+    return edition.groups_lock_at is not None and (now or timezone.now()) >= edition.groups_lock_at
+
+
+def _require_student(user: User, edition: Edition) -> None:
+    if not Membership.objects.filter(
+        edition=edition, user=user, role=Membership.Role.STUDENT
+    ).exists():
+        raise ValidationError("You are not enrolled as a student in this edition.")
+
+
+def _log(group, *, member, actor, action, detail="") -> None:
+    GroupChange.objects.create(
+        edition_id=group.edition_id,
+        group=group,
+        group_name=group.name,
+        member=member,
+        actor=actor,
+        action=action,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def group_create(*, user: User, edition: Edition, name: str) -> StudentGroup:
+    """A student creates a group and becomes its first member."""
+    _require_student(user, edition)
+    if groups_locked(edition):
+        raise ValidationError("Groups are locked; ask the course staff to change them.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give your group a name."})
+    if GroupMembership.objects.filter(edition=edition, user=user).exists():
+        raise ValidationError("You are already in a group in this edition; leave it first.")
+    if StudentGroup.objects.filter(edition=edition, name__iexact=name).exists():
+        raise ValidationError({"name": "Another group already has this name."})
+    try:
+        with transaction.atomic():
+            group = StudentGroup.objects.create(edition=edition, name=name)
+            GroupMembership.objects.create(group=group, user=user, edition=edition)
+    except IntegrityError as exc:
+        raise ValidationError("You are already in a group in this edition.") from exc
+    _log(group, member=user, actor=user, action=GroupChange.Action.CREATED)
+    return group
+
+
+def _add_member(*, group: StudentGroup, user: User) -> GroupMembership:
+    """Precondition: the caller holds the group's row lock."""
+    edition = group.edition
+    if GroupMembership.objects.filter(edition=edition, user=user).exists():
+        raise ValidationError("Already in a group in this edition; leave it first.")
+    if group.memberships.count() >= edition.group_max_size:
+        raise ValidationError(f"This group is full ({edition.group_max_size} members at most).")
+    try:
+        with transaction.atomic():
+            return GroupMembership.objects.create(group=group, user=user, edition=edition)
+    except IntegrityError as exc:
+        raise ValidationError("Already in a group in this edition.") from exc
+
+
+def _lock_group(group_id: int) -> StudentGroup:
+    return StudentGroup.objects.select_for_update(of=("self",)).select_related("edition").get(pk=group_id)
+
+
+@transaction.atomic
+def group_join(*, user: User, code: str) -> StudentGroup:
+    """A student joins a classmate's group with its code."""
+    found = StudentGroup.objects.filter(join_code=code.strip()).first()
+    if found is None:
+        raise ValidationError({"code": "No group has this code."})
+    group = _lock_group(found.pk)
+    _require_student(user, group.edition)
+    if groups_locked(group.edition):
+        raise ValidationError("Groups are locked; ask the course staff to change them.")
+    _add_member(group=group, user=user)
+    _log(group, member=user, actor=user, action=GroupChange.Action.JOINED)
+    return group
+
+
+@transaction.atomic
+def group_leave(*, user: User, edition: Edition) -> None:
+    """A student leaves their group before the lock date; an empty group without
+    submissions is removed."""
+    membership = GroupMembership.objects.filter(edition=edition, user=user).first()
+    if membership is None:
+        raise ValidationError("You are not in a group.")
+    if groups_locked(edition):
+        raise ValidationError("Groups are locked; ask the course staff to change them.")
+    group = _lock_group(membership.group_id)
+    membership.delete()
+    _log(group, member=user, actor=user, action=GroupChange.Action.LEFT)
+    _dissolve_if_empty(group, actor=user)
+
+
+def _dissolve_if_empty(group: StudentGroup, *, actor: User) -> None:
+    if group.memberships.exists() or group.submissions.exists():
+        return
+    _log(group, member=None, actor=actor, action=GroupChange.Action.DISSOLVED)
+    group.delete()
+
+
+@transaction.atomic
+def group_member_add(*, actor: User, group: StudentGroup, user: User, reason: str = "") -> None:
+    """Staff put a student in a group, at any time (even after the lock date)."""
+    group = _lock_group(group.pk)
+    _require_student(user, group.edition)
+    _add_member(group=group, user=user)
+    _log(group, member=user, actor=actor, action=GroupChange.Action.ADDED, detail=reason)
+
+
+@transaction.atomic
+def group_member_remove(
+    *, actor: User, group: StudentGroup, user: User, reason: str = ""
+) -> None:
+    """Staff take a student out of a group, at any time."""
+    group = _lock_group(group.pk)
+    deleted, _ = GroupMembership.objects.filter(group=group, user=user).delete()
+    if not deleted:
+        raise ValidationError(f"{user} is not in {group}.")
+    _log(group, member=user, actor=actor, action=GroupChange.Action.REMOVED, detail=reason)
+
+
+# --- extensions and proposal reviews -------------------------------------------------
+
+
+@transaction.atomic
+def extension_grant(
+    *,
+    actor: User,
+    assignment: Assignment,
+    group: StudentGroup,
+    days: int = 0,
+    hours: int = 0,
+    reason: str = "",
+) -> Extension:
+    """Give one group more time, relative to the assignment's deadline in wall-clock terms."""
+    if group.edition_id != assignment.edition_id:
+        raise ValidationError("The group and the assignment belong to different editions.")
+    if days < 0 or hours < 0 or (days == 0 and hours == 0):
+        raise ValidationError("An extension is a positive number of days and/or hours.")
+    extension, _ = Extension.objects.update_or_create(
+        assignment=assignment,
+        group=group,
+        defaults={"days": days, "hours": hours, "reason": reason, "granted_by": actor},
+    )
+    return extension
+
+
+@transaction.atomic
+def proposal_review(
+    *,
+    reviewer: User,
+    assignment: Assignment,
+    group: StudentGroup,
+    approved: bool,
+    comment: str = "",
+) -> ProposalReview:
+    """Staff approve or reject a group's project proposal, with a comment."""
+    if assignment.kind != Assignment.Kind.PROJECT_PROPOSAL:
+        raise ValidationError("Only project proposals are approved or rejected.")
+    if not approved and not comment.strip():
+        raise ValidationError({"comment": "Say why the proposal is rejected."})
+    review, _ = ProposalReview.objects.update_or_create(
+        assignment=assignment,
+        group=group,
+        defaults={
+            "decision": ProposalReview.Decision.APPROVED
+            if approved
+            else ProposalReview.Decision.REJECTED,
+            "comment": comment,
+            "reviewer": reviewer,
+        },
+    )
+    return review
+
+
+# --- submissions ------------------------------------------------------------------------
+
+
+def receipt_key() -> bytes:
+    return hashlib.sha256(b"lectern-receipt:" + settings.SECRET_KEY.encode()).digest()
+
+
+def group_effective_deadline(*, assignment: Assignment, group: StudentGroup) -> dt.datetime:
+    extension = Extension.objects.filter(assignment=assignment, group=group).first()
+    return deadlines.effective_deadline(
+        due_at=assignment.due_at,
+        tz_name=assignment.edition.timezone,
+        extension_days=extension.days if extension else 0,
+        extension_hours=extension.hours if extension else 0,
+        grace_minutes=assignment.grace_minutes,
+    )
+
+
+def file_rules_for(assignment: Assignment) -> filechecks.FileRules:
+    return filechecks.FileRules(
+        accepted=frozenset(filechecks.FileKind(k) for k in assignment.accepted_kinds),
+        max_bytes=assignment.max_file_mb * 1024 * 1024,
+        max_pages=assignment.max_pages,
+        pages_exclude_references=assignment.pages_exclude_references,
+    )
+
+
+def _check_eligibility(*, user: User, assignment: Assignment, paper_id) -> tuple[StudentGroup, object]:
+    edition = assignment.edition
+    membership = (
+        GroupMembership.objects.filter(edition=edition, user=user).select_related("group").first()
+    )
+    if membership is None:
+        if not Membership.objects.filter(edition=edition, user=user).exists():
+            raise NotAllowed("You are not enrolled in this edition.")
+        raise SubmissionRefused(
+            "You are not in a group yet: create or join one before handing in.", code="no_group"
+        )
+    group = membership.group
+    size = group.memberships.count()
+    if size < assignment.min_group_size:
+        raise SubmissionRefused(
+            f"{assignment.title} is done in groups of {assignment.min_group_size} to "
+            f"{assignment.max_group_size}; your group has {size} member"
+            f"{'s' if size != 1 else ''}.",
+            code="group_too_small",
+        )
+    if size > assignment.max_group_size:
+        raise SubmissionRefused(
+            f"{assignment.title} is done in groups of at most {assignment.max_group_size}; "
+            f"your group has {size} members.",
+            code="group_too_large",
+        )
+    if assignment.opens_at and timezone.now() < assignment.opens_at:
+        raise SubmissionRefused("This assignment does not accept submissions yet.", code="not_open")
+    paper = None
+    papers = list(assignment.papers.all())
+    if papers:
+        paper = next((p for p in papers if str(p.pk) == str(paper_id)), None)
+        if paper is None:
+            raise SubmissionRefused("Choose one of the proposed papers.", code="paper_required")
+    if assignment.requires_approved_proposal:
+        approved = ProposalReview.objects.filter(
+            group=group,
+            assignment__edition=edition,
+            assignment__kind=Assignment.Kind.PROJECT_PROPOSAL,
+            decision=ProposalReview.Decision.APPROVED,
+        ).exists()
+        if not approved:
+            raise SubmissionRefused(
+                "Your group's project proposal must be approved before you hand in the project.",
+                code="proposal_not_approved",
+            )
+    return group, paper
+
+
+def submission_create(
+    *,
+    user: User,
+    assignment: Assignment,
+    upload: UploadedFile,
+    paper_id=None,
+    client_name: str | None = None,
+) -> Submission:
+    """Accept a new version of ``assignment`` from ``user``'s group, or refuse it.
+
+    Accepted iff the time at which this transaction holds the group's lock is strictly before
+    the group's effective deadline. A refusal stores nothing: no row, no file.
+    ``client_name`` is the file name as the client sent it (``upload.name`` when omitted).
+    """
+    group, paper = _check_eligibility(user=user, assignment=assignment, paper_id=paper_id)
+    rules = file_rules_for(assignment)
+    if upload.size is not None and upload.size > rules.max_bytes:
+        raise SubmissionRefused(
+            f"The file is {upload.size / 1048576:.1f} MB; the limit is {assignment.max_file_mb} MB.",
+            code="too_large",
+        )
+    upload.seek(0)
+    data = upload.read(rules.max_bytes + 1)
+    try:
+        checked = filechecks.check_file(
+            name=client_name if client_name is not None else (upload.name or ""),
+            data=data,
+            rules=rules,
+        )
+    except filechecks.FileRejected as exc:
+        raise SubmissionRefused(exc.message, code=exc.code) from exc
+
+    stored_name = None
+    try:
+        with transaction.atomic():
+            group = _lock_group(group.pk)
+            official_time = timezone.now()  # taken while holding the group lock
+            deadline = group_effective_deadline(assignment=assignment, group=group)
+            if not deadlines.is_on_time(official_time=official_time, deadline=deadline):
+                raise DeadlinePassed(
+                    f"The deadline has passed: {assignment.title} was "
+                    + deadlines.describe(deadline=deadline, tz_name=assignment.edition.timezone)
+                    + ".",
+                    deadline=deadline,
+                    official_time=official_time,
+                )
+            last = Submission.objects.filter(assignment=assignment, group=group).aggregate(
+                v=Max("version")
+            )["v"]
+            submission = Submission(
+                assignment=assignment,
+                group=group,
+                version=(last or 0) + 1,
+                original_name=checked.safe_name,
+                size=checked.size,
+                sha256=checked.sha256,
+                content_kind=str(checked.kind),
+                pages=checked.pages,
+                counted_pages=checked.counted_pages,
+                paper=paper,
+                submitted_by=user,
+                submitted_at=official_time,
+                deadline_at=deadline,
+                signature="",
+            )
+            submission.file.save(checked.safe_name, ContentFile(data), save=False)
+            stored_name = submission.file.name
+            submission.save()
+            submission.members.set(group.members.all())
+            submission.signature = submission_receipt(submission=submission).signature
+            submission.save(update_fields=["signature"])
+            transaction.on_commit(lambda: _enqueue_receipt_email(submission.pk))
+    except BaseException:
+        if stored_name:
+            Submission.file.field.storage.delete(stored_name)
+        raise
+    return submission
+
+
+def _enqueue_receipt_email(submission_id: int) -> None:
+    from .tasks import send_receipt_email  # tasks import services; import here to avoid a cycle
+
+    try:
+        send_receipt_email.delay(submission_id)
+    except Exception:  # noqa: BLE001 — a broker outage must not undo an accepted hand-in
+        logger.exception("Could not enqueue the receipt e-mail of submission %s", submission_id)
+
+
+def submission_receipt(*, submission: Submission) -> receipts.Receipt:
+    assignment = submission.assignment
+    edition = assignment.edition
+    return receipts.build(
+        key=receipt_key(),
+        submission_id=submission.pk,
+        edition=edition.slug,
+        assignment_id=assignment.pk,
+        assignment=assignment.title,
+        group=submission.group.name,
+        version=submission.version,
+        file_name=submission.original_name,
+        size=submission.size,
+        sha256=submission.sha256,
+        submitted_at=submission.submitted_at,
+        time_zone=edition.timezone,
+        submitted_by=submission.submitted_by.email,
+    )
+
+
+def receipt_verify(*, text: str) -> tuple[bool, str]:
+    """Check a receipt's signature and that it matches a stored submission."""
+    try:
+        receipt = receipts.parse(text)
+    except receipts.InvalidReceipt as exc:
+        return False, str(exc)
+    if not receipts.signature_valid(receipt, receipt_key()):
+        return False, "The signature does not match: this receipt was not issued by this server or was edited."
+    submission = (
+        Submission.objects.select_related("assignment__edition", "group", "submitted_by")
+        .filter(pk=receipt.submission_id)
+        .first()
+    )
+    if submission is None:
+        return False, "The signature is valid but no such submission is stored."
+    if submission_receipt(submission=submission) != receipt:
+        return False, "The signature is valid but the stored submission differs from the receipt."
+    return True, (
+        f"Valid receipt: {receipt.assignment}, group {receipt.group}, version {receipt.version}, "
+        f"handed in at {receipt.submitted_at_local} ({receipt.time_zone}), SHA-256 {receipt.sha256}."
+    )
+
+
+def deadline_rule_text(*, deadline: dt.datetime, edition: Edition) -> str:
+    return deadlines.describe(deadline=deadline, tz_name=edition.timezone)
+
+
+# --- profile and personal tokens ----------------------------------------------------------
+
+
+@transaction.atomic
+def profile_update(
+    *, user: User, first_name: str, last_name: str, student_id: str, time_zone: str
+) -> User:
+    from courses import timeutils
+
+    if time_zone and not timeutils.is_valid_zone(time_zone):
+        raise ValidationError({"time_zone": f"Unknown time zone {time_zone!r}."})
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.student_id = student_id.strip()
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["first_name", "last_name", "student_id", "time_zone"])
+    return user
+
+
+@transaction.atomic
+def api_token_rotate(*, user: User):
+    """A new personal API token; the old one stops working."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User) -> None:
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def calendar_token_rotate(*, user: User):
+    """A new secret address for the personal calendar; the old one stops working."""
+    import secrets
+
+    from .models import CalendarFeedToken
+
+    CalendarFeedToken.objects.filter(user=user).delete()
+    return CalendarFeedToken.objects.create(user=user, token=secrets.token_urlsafe(32))
+
+
+@transaction.atomic
+def calendar_token_revoke(*, user: User) -> None:
+    from .models import CalendarFeedToken
+
+    CalendarFeedToken.objects.filter(user=user).delete()

@@ -1,0 +1,33 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def countdown(seconds: int) -> str:
+    """ "2 days 3 hours", "3 hours 12 minutes", "45 minutes", "less than a minute" """
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+
+    def unit(n, word):
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    if days:
+        return f"{unit(days, 'day')} {unit(hours, 'hour')}"
+    if hours:
+        return f"{unit(hours, 'hour')} {unit(minutes, 'minute')}"
+    if minutes:
+        return unit(minutes, "minute")
+    return "less than a minute"
+
+
+@register.filter
+def in_zone(moment, tz_name: str) -> str:
+    """ "Mon 6 Mar 2023, 23:59 Brussels time (CET)" """
+    from courses.templatetags.zoned import format_zoned
+
+    if not moment or not tz_name:
+        return ""
+    return format_zoned(moment, tz_name)
