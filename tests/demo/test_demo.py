@@ -1,0 +1,154 @@
+"""The shipped demo: INFO8010 Spring 2023 exactly as it was, and a live term around today."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from icalendar import Calendar
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from assignments.models import Assignment
+from demo.services import DEMO_SLUG, demo_load, demo_start_date
+from submissions.models import StudentGroup, Submission
+from tests.submissions import filegen
+
+TODAY = dt.date(2026, 11, 26)
+
+EXPECTED_2023 = [
+    ("2023-02-10", "syllabus", "Course syllabus", None, 3),
+    ("2023-02-10", "lecture", "Introduction", 0, 3),
+    ("2023-02-10", "lecture", "Fundamentals of machine learning", 1, 3),
+    ("2023-02-17", "lecture", "Multi-layer perceptron", 2, 5),
+    ("2023-02-24", "lecture", "Automatic differentiation", 3, 4),
+    ("2023-03-03", "lecture", "Training neural networks", 4, 3),
+    ("2023-03-06", "deadline", "Deadline for Homework 1", None, None),
+    ("2023-03-10", "lecture", "Convolutional neural networks", 5, 4),
+    ("2023-03-17", "lecture", "Computer vision", 6, 3),
+    ("2023-03-20", "deadline", "Deadline for Homework 2", None, None),
+    ("2023-03-20", "deadline", "Deadline for the project proposal", None, None),
+    ("2023-03-24", "lecture", "Attention and transformers", 7, 3),
+    ("2023-03-31", "lecture", "GPT", 8, 3),
+    ("2023-04-21", "lecture", "Graph neural networks", 9, 2),
+    ("2023-04-28", "lecture", "Uncertainty", 10, 3),
+    ("2023-04-28", "event", "Weight and Biases", None, 0),
+    ("2023-05-05", "lecture", "Auto-encoders and variational auto-encoders", 11, 4),
+    ("2023-05-12", "lecture", "Diffusion models", 12, 2),
+    ("2023-05-19", "deadline", "Deadline for the reading assignment", None, None),
+    ("2023-05-19", "deadline", "Deadline for the project", None, None),
+]
+
+
+@pytest.fixture
+def demo(db):
+    return demo_load(today=TODAY)
+
+
+@pytest.mark.django_db
+def test_the_2023_schedule_api_lists_the_agenda_exactly(demo):
+    body = APIClient().get("/api/v1/editions/info8010-2023/schedule/").json()
+    rows = [
+        (
+            i["date"],
+            i["kind"],
+            i["title"],
+            i["number"],
+            None if i["kind"] == "deadline" else len(i["links"]),
+        )
+        for i in body["items"]
+    ]
+    assert rows == EXPECTED_2023
+    homework_1 = next(i for i in body["items"] if i["title"] == "Deadline for Homework 1")
+    assert homework_1["due_at"] == "2023-03-06T23:59:00+01:00"
+
+
+@pytest.mark.django_db
+def test_the_2023_course_page_shows_every_lecture_and_deadline(client, demo):
+    html = client.get(reverse("agenda:edition", args=["info8010-2023"])).content.decode()
+    for _, _, title, number, _ in EXPECTED_2023:
+        assert title in html
+    for name in ["Gilles Louppe", "Arnaud Delaunoy", "François Rozet", "Yann Claes", "Victor Dachet"]:
+        assert name in html
+    assert "R3 / B28" in html
+    assert "Thomas Capelle" in html
+    assert "lec2-spiral-classification.ipynb" in html
+
+
+@pytest.mark.django_db
+def test_the_2023_calendar_gives_homework_1_at_2359_brussels(client, demo):
+    response = client.get("/editions/info8010-2023/calendar.ics")
+    assert "DTSTART;TZID=Europe/Brussels:20230306T235900" in response.content.decode()
+    calendar = Calendar.from_ical(response.content)
+    assert len(list(calendar.walk("VEVENT"))) == len(EXPECTED_2023)
+
+
+@pytest.mark.django_db
+def test_demo_load_is_idempotent(demo):
+    counts = (User.objects.count(), Assignment.objects.count(), StudentGroup.objects.count())
+    demo_load(today=TODAY)
+    assert (User.objects.count(), Assignment.objects.count(), StudentGroup.objects.count()) == counts
+
+
+def test_the_live_term_puts_today_between_homework_1_and_homework_2():
+    start = demo_start_date(today=TODAY)
+    assert start.weekday() == 4  # lectures stay on Fridays
+    offset = start - dt.date(2023, 2, 10)
+    assert dt.date(2023, 3, 6) + offset < TODAY <= dt.date(2023, 3, 20) + offset
+
+
+@pytest.mark.django_db
+def test_live_demo_groups_and_enrolment(demo):
+    groups = {
+        g.name: sorted(u.email for u in g.members.all())
+        for g in StudentGroup.objects.filter(edition__slug=DEMO_SLUG)
+    }
+    assert groups == {
+        "Tensor Titans": [f"student{i}@demo.test" for i in (1, 2, 3)],
+        "Gradient Gang": ["student4@demo.test", "student5@demo.test"],
+    }
+    enrolled = set(
+        User.objects.filter(
+            memberships__edition__slug=DEMO_SLUG, memberships__role="student"
+        ).values_list("email", flat=True)
+    )
+    assert enrolled == {f"student{i}@demo.test" for i in range(1, 7)}
+
+
+@pytest.mark.django_db
+def test_student1_hands_in_the_reading_report_by_form_and_api_and_late_work_is_refused(
+    client, demo
+):
+    student = User.objects.get(email="student1@demo.test")
+    reading = Assignment.objects.get(edition__slug=DEMO_SLUG, kind="reading_report")
+    homework_1 = Assignment.objects.get(edition__slug=DEMO_SLUG, kind="homework", number=1)
+    paper = reading.papers.first()
+    report = filegen.report_pdf(2)
+    now = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False):
+        assert client.login(email="student1@demo.test", password="lectern-demo")
+        url = reverse("submissions:assignment", args=[reading.pk])
+        response = client.post(
+            url, {"file": SimpleUploadedFile("summary.pdf", report), "paper": paper.pk}, follow=True
+        )
+        first = Submission.objects.get(assignment=reading)
+        assert first.sha256 in response.content.decode()
+
+        api = APIClient()
+        api.force_authenticate(student)
+        created = api.post(
+            reverse("submissions-api:submission-create", args=[reading.pk]),
+            {"file": SimpleUploadedFile("summary-v2.pdf", report), "paper": paper.pk},
+            format="multipart",
+        )
+        assert created.status_code == 201
+        assert created.json()["version"] == 2
+
+        late = api.post(
+            reverse("submissions-api:submission-create", args=[homework_1.pk]),
+            {"file": SimpleUploadedFile("hw1.ipynb", filegen.notebook())},
+            format="multipart",
+        )
+    assert late.status_code == 403
+    assert late.json()["error"] == "deadline_passed"
