@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from assignments.models import Assignment
 from courses.models import Lecture
 
+from . import cache as agenda_cache
 from . import conditional, selectors
 from .selectors import SCHEDULE_KINDS
 from .serializers import (
@@ -104,12 +106,14 @@ class ConditionalGetMixin:
 
     representation: str
 
-    def _validators(self, *, scope: str, fingerprint: selectors.Fingerprint):
+    def _variant(self) -> str:
         request = self.request
-        variant = (
-            f"{self.representation}.{request.accepted_renderer.format}?{request.GET.urlencode()}"
+        return f"{self.representation}.{request.accepted_renderer.format}?{request.GET.urlencode()}"
+
+    def _validators(self, *, scope: str, fingerprint: selectors.Fingerprint):
+        return conditional.validators_for(
+            scope=scope, fingerprint=fingerprint, variant=self._variant()
         )
-        return conditional.validators_for(scope=scope, fingerprint=fingerprint, variant=variant)
 
     def _private(self) -> bool:
         return self.request.user.is_authenticated
@@ -214,13 +218,49 @@ class ScheduleAPI(ConditionalGetMixin, APIView):
         },
     )
     def get(self, request, slug: str):
-        edition = selectors.edition_get_visible(slug=slug, user=request.user)
+        if request.accepted_renderer.format != "json":
+            return self._schedule(request, slug)
+        # Published editions look the same to everyone: serve them from the cache. Only a
+        # query string that was answered before has a cached body, so a bad filter still
+        # gets its 400 before any 304.
+        cached = agenda_cache.cached_response(slug=slug, variant=self._variant())
+        if cached is not None:
+            validators = conditional.validators_known(
+                digest=cached.digest, last_modified=cached.last_modified, variant=self._variant()
+            )
+            if (response := self.not_modified(validators)) is not None:
+                return response
+            return self.stamped(
+                HttpResponse(cached.body, content_type="application/json"), validators
+            )
+        state, edition = agenda_cache.edition_state(
+            slug=slug,
+            last_modified_for=lambda edition, fp: conditional.last_modified_for(
+                scope=f"edition-{edition.pk}", fingerprint=fp
+            ),
+        )
+        if state is None or not state.public:
+            return self._schedule(request, slug)
+        validators = conditional.validators_known(
+            digest=state.digest, last_modified=state.last_modified, variant=self._variant()
+        )
+        response = self._schedule(request, slug, edition=edition, validators=validators)
+        if response.status_code == 200:
+            response = self.finalize_response(request, response)
+            response.render()
+            agenda_cache.body_set(state=state, variant=self._variant(), body=response.content)
+        return response
+
+    def _schedule(self, request, slug: str, *, edition=None, validators=None):
+        if edition is None:
+            edition = selectors.edition_get_visible(slug=slug, user=request.user)
         filters = ScheduleFilterInputSerializer.from_query_params(request.query_params)
         filters.is_valid(raise_exception=True)
-        validators = self._validators(
-            scope=f"edition-{edition.pk}",
-            fingerprint=selectors.edition_agenda_fingerprint(edition=edition),
-        )
+        if validators is None:
+            validators = self._validators(
+                scope=f"edition-{edition.pk}",
+                fingerprint=selectors.edition_agenda_fingerprint(edition=edition),
+            )
         if (response := self.not_modified(validators)) is not None:
             return response
         items = selectors.schedule_for_edition(edition=edition, **filters.selector_kwargs)

@@ -41,10 +41,22 @@ def validators_for(*, scope: str, fingerprint: Fingerprint, variant: str) -> Val
     ``scope`` names what the fingerprint covers ("edition-12", "editions-anon"); ``variant``
     the representation ("schedule.json", "calendar.ics").
     """
-    tag = hashlib.sha256(
-        f"{REPRESENTATION_VERSION}:{variant}:{fingerprint.digest}".encode()
-    ).hexdigest()[:32]
-    return Validators(etag=f'W/"{tag}"', last_modified=_last_modified(scope, fingerprint))
+    return validators_known(
+        digest=fingerprint.digest,
+        last_modified=_last_modified(scope, fingerprint),
+        variant=variant,
+    )
+
+
+def validators_known(*, digest: str, last_modified: dt.datetime, variant: str) -> Validators:
+    """Validators when the Last-Modified of ``digest`` is already known (cached state)."""
+    tag = hashlib.sha256(f"{REPRESENTATION_VERSION}:{variant}:{digest}".encode()).hexdigest()[:32]
+    return Validators(etag=f'W/"{tag}"', last_modified=last_modified)
+
+
+def last_modified_for(*, scope: str, fingerprint: Fingerprint) -> dt.datetime:
+    """The Last-Modified remembered for ``fingerprint`` in ``scope`` (see the module doc)."""
+    return _last_modified(scope, fingerprint)
 
 
 def _last_modified(scope: str, fingerprint: Fingerprint) -> dt.datetime:

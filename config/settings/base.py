@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "submissions.tasks.send_deadline_reminders",
         "schedule": crontab(minute="*/10"),
     },
+    "recompute-final-grades": {
+        "task": "grading.tasks.recompute_all_final_grades",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -189,8 +193,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttling.AnonFixedWindowThrottle",
+        "config.throttling.UserFixedWindowThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", default="600/minute"),

@@ -1,0 +1,145 @@
+"""A cache in front of the public schedule, so that polling clients cost almost nothing.
+
+Two layers, both in the shared cache (Redis in production):
+
+- the **state** of an edition: its status and the digest of its agenda (the fingerprint the
+  ETag comes from), stored with the edition's *generation*. Every save or delete of an agenda
+  model increments the generation once the transaction commits (``invalidate``, connected in
+  ``AgendaConfig.ready``), so a state computed from data read before a write is never used
+  after it. States also expire after ``STATE_TTL`` as a safety net for writes that bypass
+  model signals (``QuerySet.update``, ``bulk_create`` — the services that use them call
+  ``invalidate`` themselves).
+- the rendered **body** of a schedule response per query string, stored with the
+  generation and the validators it was rendered under, and used only while the generation
+  is current. A request served from the cache costs one round trip (``cached_response``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+
+from courses.models import Edition
+
+from . import selectors
+
+STATE_TTL = 300
+
+
+@dataclass(frozen=True)
+class EditionState:
+    pk: int
+    slug: str
+    public: bool
+    digest: str
+    last_modified: dt.datetime
+    generation: int
+
+
+def _state_key(slug: str) -> str:
+    return f"agenda:state:{slug}"
+
+
+def _generation_key(slug: str) -> str:
+    return f"agenda:generation:{slug}"
+
+
+def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None, Edition | None]:
+    """The cached state of edition ``slug`` (None if there is no such edition), and the
+    edition itself when it had to be read from the database.
+
+    ``last_modified_for(edition, fingerprint)`` gives the Last-Modified to remember with a
+    newly computed state. One cache round trip when the state is current.
+    """
+    found = cache.get_many([_state_key(slug), _generation_key(slug)])
+    generation = found.get(_generation_key(slug), 0)
+    state = found.get(_state_key(slug))
+    if state is not None and state.generation == generation:
+        return state, None
+    edition = Edition.objects.select_related("course").filter(slug=slug).first()
+    if edition is None:
+        return None, None
+    fingerprint = selectors.edition_agenda_fingerprint(edition=edition)
+    state = EditionState(
+        pk=edition.pk,
+        slug=edition.slug,
+        public=edition.is_public,
+        digest=fingerprint.digest,
+        last_modified=last_modified_for(edition, fingerprint),
+        generation=generation,
+    )
+    cache.set(_state_key(slug), state, STATE_TTL)
+    return state, edition
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    generation: int
+    digest: str
+    last_modified: dt.datetime
+    body: bytes
+
+
+def _body_key(slug: str, variant: str) -> str:
+    return f"agenda:body:{slug}:{variant}"
+
+
+def cached_response(*, slug: str, variant: str) -> CachedBody | None:
+    """The body rendered for ``variant`` if nothing changed since: one cache round trip."""
+    found = cache.get_many([_body_key(slug, variant), _generation_key(slug)])
+    cached = found.get(_body_key(slug, variant))
+    if cached is None or cached.generation != found.get(_generation_key(slug), 0):
+        return None
+    return cached
+
+
+def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
+    """Remember a public body (only public editions: the same for every viewer)."""
+    cache.set(
+        _body_key(state.slug, variant),
+        CachedBody(state.generation, state.digest, state.last_modified, body),
+        STATE_TTL,
+    )
+
+
+def invalidate(*, slug: str) -> None:
+    """Forget the state of edition ``slug`` now and again once the transaction commits.
+
+    The first bump makes concurrent readers recompute; one of them may still read the data
+    as it was before the commit, and the second bump discards what it stored.
+    """
+
+    def bump():
+        key = _generation_key(slug)
+        if not cache.add(key, 1, None):
+            try:
+                cache.incr(key)
+            except ValueError:  # evicted between add and incr
+                cache.set(key, 1, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _edition_slug_of(instance) -> str | None:
+    if isinstance(instance, Edition):
+        return instance.slug
+    for path in ("edition", "lecture__edition", "event__edition", "assignment__edition"):
+        obj = instance
+        try:
+            for attr in path.split("__"):
+                obj = getattr(obj, attr)
+        except Exception:  # noqa: BLE001, S112 — the related row is gone (cascade delete)
+            continue
+        if isinstance(obj, Edition):
+            return obj.slug
+    return None
+
+
+def on_agenda_change(sender, instance, **kwargs) -> None:
+    slug = _edition_slug_of(instance)
+    if slug:
+        invalidate(slug=slug)
