@@ -12,6 +12,8 @@ class AccountAdapter(DefaultAccountAdapter):
         domain = email.rsplit("@", 1)[-1].lower()
         if allowed and domain not in allowed:
             raise ValidationError(
-                "Sign up with your university address (" + ", ".join(f"@{d}" for d in allowed) + ")."
+                "Sign up with your university address ("
+                + ", ".join(f"@{d}" for d in allowed)
+                + ")."
             )
         return email

@@ -17,14 +17,18 @@ Two layers, both in the shared cache (Redis in production):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from courses.models import Edition
 
 from . import selectors
+
+logger = logging.getLogger(__name__)
 
 STATE_TTL = 300
 
@@ -54,7 +58,7 @@ def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None,
     ``last_modified_for(edition, fingerprint)`` gives the Last-Modified to remember with a
     newly computed state. One cache round trip when the state is current.
     """
-    found = cache.get_many([_state_key(slug), _generation_key(slug)])
+    found = _get_many([_state_key(slug), _generation_key(slug)])
     generation = found.get(_generation_key(slug), 0)
     state = found.get(_state_key(slug))
     if state is not None and state.generation == generation:
@@ -71,7 +75,7 @@ def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None,
         last_modified=last_modified_for(edition, fingerprint),
         generation=generation,
     )
-    cache.set(_state_key(slug), state, STATE_TTL)
+    _set(_state_key(slug), state, STATE_TTL)
     return state, edition
 
 
@@ -89,7 +93,7 @@ def _body_key(slug: str, variant: str) -> str:
 
 def cached_response(*, slug: str, variant: str) -> CachedBody | None:
     """The body rendered for ``variant`` if nothing changed since: one cache round trip."""
-    found = cache.get_many([_body_key(slug, variant), _generation_key(slug)])
+    found = _get_many([_body_key(slug, variant), _generation_key(slug)])
     cached = found.get(_body_key(slug, variant))
     if cached is None or cached.generation != found.get(_generation_key(slug), 0):
         return None
@@ -98,7 +102,7 @@ def cached_response(*, slug: str, variant: str) -> CachedBody | None:
 
 def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
     """Remember a public body (only public editions: the same for every viewer)."""
-    cache.set(
+    _set(
         _body_key(state.slug, variant),
         CachedBody(state.generation, state.digest, state.last_modified, body),
         STATE_TTL,
@@ -114,14 +118,33 @@ def invalidate(*, slug: str) -> None:
 
     def bump():
         key = _generation_key(slug)
-        if not cache.add(key, 1, None):
-            try:
-                cache.incr(key)
-            except ValueError:  # evicted between add and incr
-                cache.set(key, 1, None)
+        try:
+            if not cache.add(key, 1, None):
+                try:
+                    cache.incr(key)
+                except ValueError:  # evicted between add and incr
+                    cache.set(key, 1, None)
+        except RedisError:
+            logger.warning("Schedule cache of %s not invalidated: cache unavailable", slug)
 
     bump()
     transaction.on_commit(bump)
+
+
+# The cache is an accelerator: when it is down, read and write through to the database.
+def _get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except RedisError:
+        logger.warning("Schedule cache unavailable: serving from the database")
+        return {}
+
+
+def _set(key: str, value, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except RedisError:
+        pass
 
 
 def _edition_slug_of(instance) -> str | None:

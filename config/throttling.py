@@ -8,12 +8,16 @@ limit on anonymous polling and scripts, and costs one round trip to the cache.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class FixedWindowMixin:
@@ -26,7 +30,12 @@ class FixedWindowMixin:
         self.now = time.time()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
-        count = _increment(self.cache, f"{self.key}:{window}", self.duration + 1)
+        try:
+            count = _increment(self.cache, f"{self.key}:{window}", self.duration + 1)
+        except RedisError:
+            # The cache is down: serve rather than fail every API request.
+            logger.warning("Throttle skipped: cache unavailable")
+            return True
         return count <= self.num_requests
 
     def wait(self):

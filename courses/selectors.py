@@ -15,9 +15,7 @@ def role_in_edition(*, user: User, edition: Edition) -> str | None:
     if not user.is_authenticated:
         return None
     return (
-        Membership.objects.filter(edition=edition, user=user)
-        .values_list("role", flat=True)
-        .first()
+        Membership.objects.filter(edition=edition, user=user).values_list("role", flat=True).first()
     )
 
 

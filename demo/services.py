@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from agenda.services import edition_clone
-from submissions.services import group_create, group_join
 from assignments.models import Assignment, Paper
 from courses.models import (
     Course,
@@ -25,15 +24,26 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
+from submissions.services import group_create, group_join
 
-from . import data
+from . import data, grading
 
 DEMO_SLUG = "info8010-demo"
 
 STAFF_GROUP_PERMISSIONS = {
     "Instructors": {
-        "courses": ["course", "edition", "editioninfo", "editionsection", "previousedition",
-                    "membership", "lecture", "lecturelink", "event", "eventlink"],
+        "courses": [
+            "course",
+            "edition",
+            "editioninfo",
+            "editionsection",
+            "previousedition",
+            "membership",
+            "lecture",
+            "lecturelink",
+            "event",
+            "eventlink",
+        ],
         "assignments": ["assignment", "paper"],
     },
     "Teaching assistants": {
@@ -90,20 +100,24 @@ def _user(email, first, last, *, student_id="", staff=False) -> tuple[User, bool
 
 
 def _build_2023(course: Course, instructor: User, ta: User) -> Edition:
-    edition = Edition.objects.create(
-        course=course, status=Edition.Status.ARCHIVED, **data.EDITION
-    )
+    edition = Edition.objects.create(course=course, status=Edition.Status.ARCHIVED, **data.EDITION)
     position = 0
     for name in data.INSTRUCTORS:
         Membership.objects.create(
-            edition=edition, role=Membership.Role.INSTRUCTOR, display_name=name,
-            user=instructor if name == data.INSTRUCTORS[0] else None, position=position,
+            edition=edition,
+            role=Membership.Role.INSTRUCTOR,
+            display_name=name,
+            user=instructor if name == data.INSTRUCTORS[0] else None,
+            position=position,
         )
         position += 1
     for index, name in enumerate(data.TEACHING_ASSISTANTS):
         Membership.objects.create(
-            edition=edition, role=Membership.Role.TA, display_name=name,
-            user=ta if index == 0 else None, position=position,
+            edition=edition,
+            role=Membership.Role.TA,
+            display_name=name,
+            user=ta if index == 0 else None,
+            position=position,
         )
         position += 1
 
@@ -139,8 +153,13 @@ def _build_2023(course: Course, instructor: User, ta: User) -> Edition:
 
 def _lecture(edition, item, position, archived=False) -> list[LectureLink]:
     lecture = Lecture.objects.create(
-        edition=edition, date=item["date"], number=item["number"], title=item["title"],
-        kind=item["kind"], position=position, archived=archived,
+        edition=edition,
+        date=item["date"],
+        number=item["number"],
+        title=item["title"],
+        kind=item["kind"],
+        position=position,
+        archived=archived,
     )
     return [
         LectureLink(lecture=lecture, kind=kind, label=label, url=url, position=i)
@@ -169,15 +188,15 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
     ta, _ = _user(*data.TA, staff=True)
     instructor.groups.add(groups["Instructors"])
     ta.groups.add(groups["Teaching assistants"])
-    students = [_user(email, first, last, student_id=sid)[0]
-                for email, first, last, sid in data.STUDENTS]
-    report.accounts = [(u.email, role) for u, role in
-                       [(instructor, "instructor"), (ta, "TA")] +
-                       [(s, "student") for s in students]]
+    students = [
+        _user(email, first, last, student_id=sid)[0] for email, first, last, sid in data.STUDENTS
+    ]
+    report.accounts = [
+        (u.email, role)
+        for u, role in [(instructor, "instructor"), (ta, "TA")] + [(s, "student") for s in students]
+    ]
 
-    course, _ = Course.objects.get_or_create(
-        code=data.COURSE["code"], defaults=data.COURSE
-    )
+    course, _ = Course.objects.get_or_create(code=data.COURSE["code"], defaults=data.COURSE)
     source = Edition.objects.filter(slug=data.EDITION["slug"]).first()
     if source is None:
         source = _build_2023(course, instructor, ta)
@@ -186,7 +205,9 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
     if not Edition.objects.filter(slug=DEMO_SLUG).exists():
         start = demo_start_date(today=today)
         demo = edition_clone(
-            source=source, new_slug=DEMO_SLUG, start=start,
+            source=source,
+            new_slug=DEMO_SLUG,
+            start=start,
             term=f"Live demo term (from {start:%d %b %Y})",
         )
         demo.status = Edition.Status.PUBLISHED
@@ -202,4 +223,5 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
             for student in others:
                 group_join(user=student, code=group.join_code)
         report.created.append(demo.slug)
+    grading.demo_grading_load(edition=source, students=students, ta=ta, instructor=instructor)
     return report

@@ -15,6 +15,7 @@ from . import selectors, services
 from .models import GroupMembership, Submission
 from .serializers import (
     ApiErrorSerializer,
+    CreatedReceiptSerializer,
     MeSerializer,
     ReceiptSerializer,
     SubmissionInputSerializer,
@@ -81,7 +82,7 @@ class SubmissionCreateApi(APIView):
     @extend_schema(
         request={"multipart/form-data": SubmissionInputSerializer},
         responses={
-            201: ReceiptSerializer,
+            201: CreatedReceiptSerializer,
             400: OpenApiResponse(ApiErrorSerializer, description="Bad file or request"),
             403: OpenApiResponse(ApiErrorSerializer, description="Deadline passed / not allowed"),
             404: OpenApiResponse(description="No such assignment for you"),
@@ -100,7 +101,13 @@ class SubmissionCreateApi(APIView):
             client_name=client_file_name(request, serializer.validated_data["file"]),
         )
         receipt = services.submission_receipt(submission=submission)
-        return Response(ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
+        data = {
+            **ReceiptSerializer(receipt).data,
+            "receipt_email": "delayed"
+            if getattr(submission, "receipt_email_delayed", False)
+            else "queued",
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class SubmissionDetailApi(APIView):

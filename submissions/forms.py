@@ -46,6 +46,8 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     student_id = forms.CharField(label="Student ID", max_length=32, required=False)
     time_zone = forms.CharField(
-        label="Your time zone", max_length=64, required=False,
+        label="Your time zone",
+        max_length=64,
+        required=False,
         help_text="e.g. America/New_York; deadlines are then also shown in it.",
     )

@@ -97,7 +97,9 @@ class GroupChange(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.member} {self.action} {self.group_name}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.member} {self.action} {self.group_name}"
+        )
 
 
 class Extension(models.Model):
@@ -171,9 +173,7 @@ class SubmissionQuerySet(models.QuerySet):
 
 
 class Submission(models.Model):
-    assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="submissions"
-    )
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
     group = models.ForeignKey(StudentGroup, on_delete=models.PROTECT, related_name="submissions")
     version = models.PositiveIntegerField()
     file = models.FileField(upload_to=submission_upload_to, max_length=300)
@@ -237,3 +237,6 @@ class ReminderSent(models.Model):
                 fields=["assignment", "group", "hours_before"], name="submissions_reminder_once"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.hours_before} h reminder for {self.group} on {self.assignment}"

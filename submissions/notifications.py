@@ -64,6 +64,23 @@ def receipt_email_send(*, submission_id: int) -> bool:
     return True
 
 
+PENDING_RECEIPT_GRACE = dt.timedelta(minutes=2)
+
+
+def pending_receipts_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Send the receipts not e-mailed yet, oldest first; the ones handed in during the last
+    minutes are left to their own queued task."""
+    now = now or timezone.now()
+    pending = list(
+        Submission.objects.filter(
+            receipt_emailed_at__isnull=True, submitted_at__lte=now - PENDING_RECEIPT_GRACE
+        )
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in pending if receipt_email_send(submission_id=pk))
+
+
 def assignments_close_due(*, now: dt.datetime | None = None) -> int:
     """Stamp ``closed_at`` on assignments whose last possible deadline (with the longest
     extension and the grace period) has passed. Runs any number of times with one result."""

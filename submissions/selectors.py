@@ -21,9 +21,7 @@ from .models import Extension, GroupMembership, ProposalReview, StudentGroup, Su
 
 def group_of(*, user: User, edition: Edition) -> StudentGroup | None:
     membership = (
-        GroupMembership.objects.filter(edition=edition, user=user)
-        .select_related("group")
-        .first()
+        GroupMembership.objects.filter(edition=edition, user=user).select_related("group").first()
     )
     return membership.group if membership else None
 
@@ -62,18 +60,18 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
     Four queries whatever the number of assignments and submissions.
     """
     assignments = list(
-        Assignment.objects.filter(edition=edition).select_related("edition").order_by(
-            "due_at", "position"
-        )
+        Assignment.objects.filter(edition=edition)
+        .select_related("edition")
+        .order_by("due_at", "position")
     )
     latest: dict[int, Submission] = {}
     counts: dict[int, int] = {}
     extensions: dict[int, Extension] = {}
     reviews: dict[int, ProposalReview] = {}
     if group is not None:
-        newest = Submission.objects.filter(
-            group=group, assignment=OuterRef("assignment")
-        ).order_by("-version")
+        newest = Submission.objects.filter(group=group, assignment=OuterRef("assignment")).order_by(
+            "-version"
+        )
         rows = (
             Submission.objects.filter(group=group, assignment__edition=edition)
             .filter(pk=Subquery(newest.values("pk")[:1]))

@@ -4,7 +4,9 @@ from .models import Submission
 
 
 class SubmissionInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="PDF, Jupyter notebook or ZIP, as the assignment accepts")
+    file = serializers.FileField(
+        help_text="PDF, Jupyter notebook or ZIP, as the assignment accepts"
+    )
     paper = serializers.IntegerField(
         required=False, help_text="For reading reports: the id of the chosen paper"
     )
@@ -26,6 +28,13 @@ class ReceiptSerializer(serializers.Serializer):
     time_zone = serializers.CharField()
     submitted_by = serializers.CharField()
     signature = serializers.CharField()
+
+
+class CreatedReceiptSerializer(ReceiptSerializer):
+    receipt_email = serializers.ChoiceField(
+        choices=["queued", "delayed"],
+        help_text='"delayed": the broker was unavailable; the e-mail follows when it is back',
+    )
 
 
 class SubmissionOutputSerializer(serializers.ModelSerializer):

@@ -29,3 +29,17 @@ def close_due_assignments() -> int:
 def send_deadline_reminders() -> int:
     """Remind groups that have not handed in, 48 h and 2 h before their effective deadline."""
     return notifications.reminders_send()
+
+
+@shared_task(acks_late=True)
+def send_pending_receipts() -> int:
+    """Send receipts whose e-mail could not be queued (broker outage) or was lost."""
+    return notifications.pending_receipts_send()
+
+
+@shared_task(acks_late=True)
+def remove_orphan_files() -> int:
+    """Delete stored files that no submission refers to (e.g. after a crash mid-upload)."""
+    from . import housekeeping
+
+    return housekeeping.orphan_files_remove()

@@ -50,9 +50,7 @@ def home(request):
     editions = list(selectors.student_editions(user=request.user))
     if len(editions) == 1:
         return redirect("submissions:dashboard", slug=editions[0].slug)
-    return render(
-        request, "submissions/home.html", {"editions": editions, "form": EnrolmentForm()}
-    )
+    return render(request, "submissions/home.html", {"editions": editions, "form": EnrolmentForm()})
 
 
 @login_required
@@ -69,7 +67,9 @@ def enrol(request):
         else:
             messages.success(request, f"You are enrolled in {membership.edition}.")
             return redirect("submissions:dashboard", slug=membership.edition.slug)
-    return render(request, "submissions/enrol.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "submissions/enrol.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -172,10 +172,16 @@ def assignment_page(request, pk):
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
+                if getattr(submission, "receipt_email_delayed", False):
+                    emailed = (
+                        "The e-mail with your receipt is delayed and will follow; the receipt "
+                        "below is valid now."
+                    )
+                else:
+                    emailed = "It is also e-mailed to your group."
                 messages.success(
                     request,
-                    f"Handed in: version {submission.version}. Your receipt is below; it is "
-                    "also e-mailed to your group.",
+                    f"Handed in: version {submission.version}. Your receipt is below. {emailed}",
                 )
                 url = reverse("submissions:assignment", kwargs={"pk": pk})
                 return redirect(f"{url}?receipt={submission.pk}#receipt")
@@ -184,7 +190,9 @@ def assignment_page(request, pk):
     statuses = {
         s.assignment.pk: s for s in selectors.assignment_statuses(edition=edition, group=group)
     }
-    history = list(selectors.submissions_of_group(group=group, assignment=assignment)) if group else []
+    history = (
+        list(selectors.submissions_of_group(group=group, assignment=assignment)) if group else []
+    )
     receipt_id = request.GET.get("receipt")
     if receipt_id:
         shown = next((s for s in history if str(s.pk) == receipt_id), None)
@@ -314,6 +322,10 @@ def receipt_verify(request):
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("receipt")
-        text = upload.read(64 * 1024).decode("utf-8", "replace") if upload else form.cleaned_data["text"]
-        result = services.receipt_verify(text=text)
+        text = (
+            upload.read(64 * 1024).decode("utf-8", "replace")
+            if upload
+            else form.cleaned_data["text"]
+        )
+        result = services.receipt_verify(text=text, user=request.user)
     return render(request, "submissions/verify.html", {"form": form, "result": result})

@@ -160,6 +160,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work: crontab entries only, each idempotent (DESIGN §5); no long ETA tasks.
+# A broker outage must not hold a web request: publishing gives up fast, the hand-in is
+# kept, and the periodic sweeper below sends what could not be queued.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A task taken by a worker that dies is handed to another after this many seconds
+# (acks_late + reject_on_worker_lost); no task of ours runs for nearly as long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 CELERY_BEAT_SCHEDULE = {
     "close-due-assignments": {
         "task": "submissions.tasks.close_due_assignments",
@@ -168,6 +184,14 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
         "task": "submissions.tasks.send_deadline_reminders",
         "schedule": crontab(minute="*/10"),
+    },
+    "pending-receipt-emails": {
+        "task": "submissions.tasks.send_pending_receipts",
+        "schedule": crontab(minute="*/5"),
+    },
+    "orphan-files": {
+        "task": "submissions.tasks.remove_orphan_files",
+        "schedule": crontab(minute=17, hour=3),
     },
     "recompute-final-grades": {
         "task": "grading.tasks.recompute_all_final_grades",

@@ -67,9 +67,15 @@ def test_the_2023_schedule_api_lists_the_agenda_exactly(demo):
 @pytest.mark.django_db
 def test_the_2023_course_page_shows_every_lecture_and_deadline(client, demo):
     html = client.get(reverse("agenda:edition", args=["info8010-2023"])).content.decode()
-    for _, _, title, number, _ in EXPECTED_2023:
+    for _, _, title, _, _ in EXPECTED_2023:
         assert title in html
-    for name in ["Gilles Louppe", "Arnaud Delaunoy", "François Rozet", "Yann Claes", "Victor Dachet"]:
+    for name in [
+        "Gilles Louppe",
+        "Arnaud Delaunoy",
+        "François Rozet",
+        "Yann Claes",
+        "Victor Dachet",
+    ]:
         assert name in html
     assert "R3 / B28" in html
     assert "Thomas Capelle" in html
@@ -88,7 +94,11 @@ def test_the_2023_calendar_gives_homework_1_at_2359_brussels(client, demo):
 def test_demo_load_is_idempotent(demo):
     counts = (User.objects.count(), Assignment.objects.count(), StudentGroup.objects.count())
     demo_load(today=TODAY)
-    assert (User.objects.count(), Assignment.objects.count(), StudentGroup.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Assignment.objects.count(),
+        StudentGroup.objects.count(),
+    ) == counts
 
 
 def test_the_live_term_puts_today_between_homework_1_and_homework_2():
@@ -152,3 +162,51 @@ def test_student1_hands_in_the_reading_report_by_form_and_api_and_late_work_is_r
         )
     assert late.status_code == 403
     assert late.json()["error"] == "deadline_passed"
+
+
+# --- grades of the 2023 edition (grading issue) ---------------------------------------------
+
+
+def _final_2023(email):
+    from grading.models import FinalGrade
+
+    return FinalGrade.objects.get(edition__slug="info8010-2023", student__email=email)
+
+
+@pytest.mark.django_db
+def test_the_2023_grade_table_shows_every_rule_of_the_scheme(demo):
+    def weights(email):
+        return [c["weight_used"] for c in _final_2023(email).breakdown["components"]]
+
+    assert weights("student1@demo.test") == ["50", "10", "5", "5", "30"]  # both homeworks
+    assert weights("student3@demo.test") == ["50", "10", "5", "0", "35"]  # one homework
+    assert weights("student5@demo.test") == ["50", "10", "0", "0", "40"]  # no homework
+    late = _final_2023("student6@demo.test")
+    assert late.admitted is False
+    assert "Reading report not handed in: it is mandatory for exam admission." in late.reasons
+    assert all(_final_2023(f"student{i}@demo.test").final is not None for i in range(1, 7))
+    assert _final_2023("student4@demo.test").breakdown["components"][4]["mark"] == "8"
+
+
+@pytest.mark.django_db
+def test_demo_load_with_grades_is_idempotent(demo):
+    from grading.models import FinalGrade, Grade, MarkChange
+
+    counts = (Grade.objects.count(), MarkChange.objects.count(), FinalGrade.objects.count())
+    demo_load(today=TODAY)
+    assert (Grade.objects.count(), MarkChange.objects.count(), FinalGrade.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_a_demo_student_reads_their_2023_breakdown_and_the_demo_ta_grades_in_the_admin(
+    client, demo, mailoutbox
+):
+    client.force_login(User.objects.get(email="student5@demo.test"))
+    html = client.get(reverse("grading:mine", args=["info8010-2023"])).content.decode()
+    assert "Homework 1 not handed in: its 5% moved to Project." in html
+    assert "quality and originality" in html
+    assert mailoutbox == []  # the demo's 2023 releases e-mail no one
+    client.force_login(User.objects.get(email="ta@demo.test"))
+    response = client.get(reverse("admin:grading_submissiontograde_changelist"))
+    assert response.status_code == 200 and "Tensor Titans" in response.content.decode()
+    assert client.get(reverse("grading:staff", args=["info8010-2023"])).status_code == 200

@@ -36,7 +36,9 @@ def populate(edition, group, user, *, assignments, versions):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("size", [1, 3])
-def test_dashboard_queries_are_constant(client, edition, group, alice, size, django_assert_max_num_queries):
+def test_dashboard_queries_are_constant(
+    client, edition, group, alice, size, django_assert_max_num_queries
+):
     populate(edition, group, alice, assignments=size, versions=size)
     for index in range(size):
         make_group(edition, make_student(edition, f"x{size}{index}@example.test"))
@@ -49,7 +51,9 @@ def test_dashboard_queries_are_constant(client, edition, group, alice, size, dja
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("versions", [1, 4])
-def test_assignment_page_queries_are_constant(client, edition, group, alice, versions, django_assert_max_num_queries):
+def test_assignment_page_queries_are_constant(
+    client, edition, group, alice, versions, django_assert_max_num_queries
+):
     (assignment,) = populate(edition, group, alice, assignments=1, versions=versions)
     client.force_login(alice)
     with django_assert_max_num_queries(16):
@@ -59,7 +63,9 @@ def test_assignment_page_queries_are_constant(client, edition, group, alice, ver
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("versions", [1, 4])
-def test_my_submissions_api_queries_are_constant(edition, group, alice, versions, django_assert_max_num_queries):
+def test_my_submissions_api_queries_are_constant(
+    edition, group, alice, versions, django_assert_max_num_queries
+):
     populate(edition, group, alice, assignments=2, versions=versions)
     api = APIClient()
     api.force_authenticate(alice)

@@ -220,7 +220,9 @@ def test_a_reading_report_without_a_paper_choice_is_refused(reading, group, alic
     with time_machine.travel(dt.datetime(2023, 5, 1, tzinfo=dt.UTC), tick=False):
         with pytest.raises(SubmissionRefused) as refused:
             services.submission_create(
-                user=alice, assignment=reading, upload=SimpleUploadedFile("r.pdf", filegen.report_pdf(1))
+                user=alice,
+                assignment=reading,
+                upload=SimpleUploadedFile("r.pdf", filegen.report_pdf(1)),
             )
     assert refused.value.code == "paper_required"
 
@@ -295,3 +297,38 @@ def test_receipt_is_emailed_once_to_every_member_after_commit(
 
     assert receipt_email_send(submission_id=submission.pk) is False  # already sent
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_late_hand_in_is_refused_before_its_file_is_parsed(homework, group, alice, monkeypatch):
+    """Parsing costs a process per upload: late retries in a deadline rush must not pay it."""
+
+    def parse(**kwargs):
+        raise AssertionError("the file of a late hand-in was parsed")
+
+    monkeypatch.setattr(services.filechecks, "check_file", parse)
+    with time_machine.travel(HW1_DEADLINE, tick=False):
+        with pytest.raises(DeadlinePassed) as refused:
+            services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
+    assert refused.value.official_time == HW1_DEADLINE
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_on_time_on_arrival_but_late_at_the_group_lock_is_refused(
+    homework, group, alice, settings, monkeypatch
+):
+    """The check on arrival is a shortcut; the lock time decides (DESIGN §5)."""
+    check_file = services.filechecks.check_file
+    with time_machine.travel(HW1_DEADLINE - US, tick=False) as traveller:
+
+        def slow_check(**kwargs):
+            traveller.move_to(HW1_DEADLINE)
+            return check_file(**kwargs)
+
+        monkeypatch.setattr(services.filechecks, "check_file", slow_check)
+        with pytest.raises(DeadlinePassed) as refused:
+            services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
+    assert refused.value.official_time == HW1_DEADLINE
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []

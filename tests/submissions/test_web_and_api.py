@@ -54,13 +54,11 @@ def test_web_form_refuses_a_path_traversal_file_name(client, homework, group, al
     client.force_login(alice)
     url = reverse("submissions:assignment", args=[homework.pk])
     body = (
-        b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../etc/passwd.pdf\""
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="../../etc/passwd.pdf"'
         b"\r\nContent-Type: application/pdf\r\n\r\n" + pdf_bytes() + b"\r\n--B--\r\n"
     )
     with time_machine.travel(BEFORE, tick=False):
-        response = client.generic(
-            "POST", url, body, content_type="multipart/form-data; boundary=B"
-        )
+        response = client.generic("POST", url, body, content_type="multipart/form-data; boundary=B")
     assert response.status_code == 400
     assert "file name" in response.content.decode().lower()
     assert not Submission.objects.exists()
@@ -158,16 +156,16 @@ def test_receipt_can_be_downloaded_and_verified_by_staff(client, homework, group
     with time_machine.travel(BEFORE, tick=False):
         from submissions import services
 
-        submission = services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
+        submission = services.submission_create(
+            user=alice, assignment=homework, upload=pdf_upload()
+        )
     client.force_login(alice)
     download = client.get(reverse("submissions:receipt", args=[submission.pk]))
     assert download["Content-Disposition"].startswith("attachment")
     receipt = json.loads(download.content)
     assert receipt["sha256"] == submission.sha256
     client.force_login(ta)
-    verify = client.post(
-        reverse("submissions:verify-receipt"), {"text": download.content.decode()}
-    )
+    verify = client.post(reverse("submissions:verify-receipt"), {"text": download.content.decode()})
     assert "Valid receipt" in verify.content.decode()
     client.force_login(alice)
     assert client.get(reverse("submissions:verify-receipt")).status_code == 403
@@ -182,7 +180,9 @@ def test_verify_receipt_command_accepts_a_real_and_rejects_an_edited_receipt(
     from submissions import services
 
     with time_machine.travel(BEFORE, tick=False):
-        submission = services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
+        submission = services.submission_create(
+            user=alice, assignment=homework, upload=pdf_upload()
+        )
     path = tmp_path / "receipt.json"
     path.write_text(services.submission_receipt(submission=submission).to_json())
     call_command("verify_receipt", str(path))

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         for slug in report.created:
             self.stdout.write(self.style.SUCCESS(f"Created edition {slug}"))
         self.stdout.write("")
-        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, role in report.accounts:
             self.stdout.write(f"  {email:<24} {role}")
         self.stdout.write("")
