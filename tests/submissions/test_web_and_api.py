@@ -189,3 +189,22 @@ def test_verify_receipt_command_accepts_a_real_and_rejects_an_edited_receipt(
     path.write_text(path.read_text().replace('"version": 1', '"version": 2'))
     with pytest.raises(CommandError, match="signature does not match"):
         call_command("verify_receipt", str(path))
+
+
+@pytest.mark.django_db
+def test_the_group_sees_the_review_of_its_proposal_with_the_comment(
+    client, edition, group, alice, ta
+):
+    from assignments.models import Assignment
+    from submissions import services
+
+    proposal = Assignment.objects.create(
+        edition=edition, kind="project_proposal", title="Proposal", due_date=dt.date(2023, 3, 20)
+    )
+    services.proposal_review(
+        reviewer=ta, assignment=proposal, group=group, approved=False, comment="Too broad."
+    )
+    client.force_login(alice)
+    html = client.get(reverse("submissions:assignment", args=[proposal.pk])).content.decode()
+    assert "Rejected" in html
+    assert "Too broad." in html
