@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import api
+
+app_name = "grading-api"
+
+urlpatterns = [
+    path("v1/me/grades/", api.MyGradesApi.as_view(), name="my-grades"),
+    path("v1/editions/<slug:slug>/grades/", api.EditionGradesApi.as_view(), name="edition-grades"),
+]

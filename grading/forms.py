@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from . import engine
+from .models import SchemeComponent
+
+
+class WhatIfForm(forms.Form):
+    """Hypothetical marks for the components whose mark is not known (released) yet."""
+
+    def __init__(self, *args, pending: list[tuple[engine.Component, bool]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+        for component, can_skip in pending:
+            self.fields[f"mark_{component.key}"] = forms.DecimalField(
+                label=f"{component.name} (out of {component.max_mark.normalize():f})",
+                required=False,
+                min_value=Decimal(0),
+                max_value=component.max_mark,
+                decimal_places=2,
+            )
+            if can_skip:
+                self.fields[f"skip_{component.key}"] = forms.BooleanField(
+                    label=f"I will not hand in {component.name}", required=False
+                )
+
+    def what_if(self) -> dict[str, engine.MarkInput]:
+        marks: dict[str, engine.MarkInput] = {}
+        for component, can_skip in self.pending:
+            if can_skip and self.cleaned_data.get(f"skip_{component.key}"):
+                marks[component.key] = engine.MarkInput.not_handed_in()
+                continue
+            value = self.cleaned_data.get(f"mark_{component.key}")
+            if value is not None:
+                marks[component.key] = engine.MarkInput.graded(value)
+        return marks
+
+    def clean(self):
+        cleaned = super().clean()
+        for component, can_skip in self.pending:
+            if (
+                can_skip
+                and cleaned.get(f"skip_{component.key}")
+                and cleaned.get(f"mark_{component.key}") is not None
+            ):
+                self.add_error(
+                    f"mark_{component.key}",
+                    f"Either a mark or “not handed in” for {component.name}, not both.",
+                )
+        return cleaned
+
+
+class ExamImportForm(forms.Form):
+    component = forms.ModelChoiceField(
+        queryset=SchemeComponent.objects.none(), label="Exam", empty_label=None
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: student (student ID or e-mail), mark (a number, or “absent”). "
+        "UTF-8, comma or semicolon separated, one header line.",
+    )
+
+    def __init__(self, *args, scheme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if scheme is not None:
+            self.fields["component"].queryset = SchemeComponent.objects.filter(
+                scheme=scheme, kind=SchemeComponent.Kind.EXAM
+            )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 2 MB.")
+        raw = upload.read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None

@@ -1,0 +1,94 @@
+"""Output of the grades API. Decimals are strings, as DRF renders them and as the engine's
+``result_as_dict`` gives them; ``null`` is what is not known (yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import FinalGrade
+
+
+class StudentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    student_id = serializers.CharField()
+
+
+class ComponentLineSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    weight = serializers.CharField(help_text="Percent, as in the scheme")
+    weight_used = serializers.CharField(help_text="Percent after moving unsubmitted weight")
+    mark = serializers.CharField(allow_null=True, help_text="Out of max; null while pending")
+    max = serializers.CharField()
+    handed_in = serializers.BooleanField(allow_null=True, help_text="null: nothing recorded yet")
+    contribution = serializers.CharField(
+        allow_null=True, help_text="Share of the final mark on the edition's scale"
+    )
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class FinalGradeOutputSerializer(serializers.Serializer):
+    student = StudentRefSerializer()
+    components = ComponentLineSerializer(many=True)
+    scale = serializers.CharField(allow_null=True)
+    final = serializers.CharField(
+        allow_null=True, help_text="Rounded; null while a mark is pending"
+    )
+    unrounded = serializers.CharField(allow_null=True)
+    provisional = serializers.CharField(allow_null=True)
+    admitted = serializers.BooleanField()
+    admission_reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField())
+    released = serializers.BooleanField(help_text="Final grades released to students")
+
+    @staticmethod
+    def payload(*, student, breakdown: dict[str, Any], reasons: list[str], released: bool) -> dict:
+        return {
+            "student": {"id": student.pk, "email": student.email, "student_id": student.student_id},
+            "components": breakdown.get("components", []),
+            "scale": breakdown.get("scale"),
+            "final": breakdown.get("final"),
+            "unrounded": breakdown.get("unrounded"),
+            "provisional": breakdown.get("provisional"),
+            "admitted": bool(breakdown.get("admitted", False)),
+            "admission_reasons": breakdown.get("admission_reasons", []),
+            "reasons": reasons,
+            "released": released,
+        }
+
+    def to_representation(self, instance):
+        if isinstance(instance, FinalGrade):
+            instance = self.payload(
+                student=instance.student,
+                breakdown=instance.breakdown,
+                reasons=instance.reasons,
+                released=instance.released,
+            )
+        return super().to_representation(instance)
+
+
+class RubricLineSerializer(serializers.Serializer):
+    criterion = serializers.CharField()
+    points = serializers.CharField()
+    max = serializers.CharField()
+
+
+class ReleasedGradeSerializer(serializers.Serializer):
+    assignment_id = serializers.IntegerField()
+    assignment = serializers.CharField()
+    score = serializers.CharField(help_text="The student's mark: their own when overridden")
+    max = serializers.CharField()
+    individual = serializers.BooleanField(help_text="An individual mark replaces the group's")
+    feedback = serializers.CharField()
+    rubric = RubricLineSerializer(many=True)
+    released_at = serializers.DateTimeField()
+
+
+class MyEditionGradesSerializer(serializers.Serializer):
+    edition = serializers.CharField()
+    title = serializers.CharField()
+    grades = ReleasedGradeSerializer(many=True)
+    final = FinalGradeOutputSerializer(allow_null=True, help_text="null: no grading scheme yet")

@@ -1,0 +1,39 @@
+"""Celery tasks of the grading app: thin, take ids, call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from courses.models import Edition
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def recompute_final_grades(edition_id: int) -> int:
+    """Recompute an edition's stored final grades (after a release, nightly, on demand)."""
+    edition = Edition.objects.filter(pk=edition_id).first()
+    if edition is None:
+        return 0
+    return services.final_grades_recompute(edition=edition)
+
+
+@shared_task(acks_late=True)
+def recompute_all_final_grades() -> int:
+    """Nightly: recompute every edition that has a grading scheme; idempotent."""
+    editions = Edition.objects.filter(grading_scheme__isnull=False).values_list("pk", flat=True)
+    for edition_id in editions:
+        recompute_final_grades.delay(edition_id)
+    return len(editions)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 8},
+    acks_late=True,
+)
+def send_grade_released_emails(self, assignment_id: int) -> int:
+    """Tell the members of each newly released grade of the assignment; at most once."""
+    return services.grade_released_emails_send(assignment_id=assignment_id)

@@ -1,0 +1,123 @@
+"""The grades API: a student's released grades and breakdown; an edition's final grades for
+its staff, paginated; the schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from grading import services
+from tests.grading.conftest import SYSTEM, grade, hand_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def one_homework(course):
+    group, (alice, bob) = course.group_of(
+        "alice@x.test", "bob@x.test", name="Titans", student_ids=["s1", "s2"]
+    )
+    course.complete(group, homeworks=(1,), score=16)
+    hand_in(course.hw2, group)  # a late extra: its grade stays a draft
+    grade(course.hw2, group, "3.5", actor=course.ta)
+    services.exam_mark_set(
+        actor=course.instructor, component=course.exam, student=alice, score=D(12), via=SYSTEM
+    )
+    services.final_grades_recompute(edition=course.edition)
+    return alice, bob
+
+
+def test_my_grades_lists_released_grades_and_the_breakdown(api, course, one_homework):
+    alice, _ = one_homework
+    api.force_authenticate(alice)
+    body = api.get(reverse("grading-api:my-grades")).json()
+    [edition] = body
+    assert edition["edition"] == course.edition.slug
+    assert sorted(g["assignment"] for g in edition["grades"]) == [
+        "Homework 1",
+        "Project",
+        "Reading report",
+    ]
+    final = edition["final"]
+    assert final["student"] == {"id": alice.pk, "email": "alice@x.test", "student_id": "s1"}
+    lines = {c["key"]: c for c in final["components"]}
+    assert lines["homework_2"]["handed_in"] is True and lines["homework_2"]["mark"] is None
+    assert lines["project"]["weight_used"] == "30"  # homework 2 handed in: nothing moves
+    assert lines["oral_exam"]["handed_in"] is None  # exam marks unreleased
+    assert final["final"] is None and final["admitted"] is True
+    assert "3.5" not in str(body)
+
+
+def test_staff_list_the_editions_final_grades_with_contributions(api, course, one_homework):
+    api.force_authenticate(course.ta)
+    body = api.get(reverse("grading-api:edition-grades", args=[course.edition.slug])).json()
+    assert body["count"] == 2
+    alice = next(r for r in body["results"] if r["student"]["email"] == "alice@x.test")
+    lines = {c["name"]: c for c in alice["components"]}
+    assert set(lines["Project"]) >= {
+        "name",
+        "weight",
+        "weight_used",
+        "mark",
+        "max",
+        "handed_in",
+        "contribution",
+    }
+    assert lines["Oral exam"]["contribution"] == "6"  # 12/20 × 50% × 20
+    assert lines["Homework 1"]["contribution"] == "0.8"
+    assert alice["final"] is None  # homework 2 is handed in, its grade not released
+    assert alice["admitted"] is True
+
+
+def test_the_staff_list_is_paginated_with_a_fixed_number_of_queries(
+    api, course, one_homework, django_assert_max_num_queries
+):
+    for i in range(60):
+        course.group_of(f"x{i}@x.test", name=f"X{i}")
+    services.final_grades_recompute(edition=course.edition)
+    api.force_authenticate(course.instructor)
+    url = reverse("grading-api:edition-grades", args=[course.edition.slug])
+    with django_assert_max_num_queries(6):
+        body = api.get(url).json()
+    assert body["count"] == 62 and len(body["results"]) == 50 and body["next"]
+
+
+def test_students_and_other_staff_cannot_list_an_editions_grades(api, course, one_homework):
+    from tests.grading.conftest import Course2023
+
+    alice, _ = one_homework
+    url = reverse("grading-api:edition-grades", args=[course.edition.slug])
+    api.force_authenticate(alice)
+    assert api.get(url).status_code == 404
+    api.force_authenticate(Course2023("elsewhere").ta)
+    assert api.get(url).status_code == 404
+    api.force_authenticate(None)
+    assert api.get(url).status_code in (401, 403)
+    assert api.get(reverse("grading-api:my-grades")).status_code in (401, 403)
+
+
+def test_my_grades_runs_a_fixed_number_of_queries(
+    api, course, one_homework, django_assert_max_num_queries
+):
+    alice, _ = one_homework
+    api.force_authenticate(alice)
+    with django_assert_max_num_queries(16):
+        api.get(reverse("grading-api:my-grades"))
+
+
+def test_the_schema_documents_the_grade_endpoints_without_warnings(tmp_path):
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    schema = out.read_text()
+    assert "/api/v1/me/grades/" in schema
+    assert "/api/v1/editions/{slug}/grades/" in schema
+    assert "contribution" in schema
