@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,61 +23,18 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
+from grading.permissions import INSTRUCTORS, TEACHING_ASSISTANTS, staff_groups_ensure
 from submissions.services import group_create, group_join
 
 from . import data, grading
 
 DEMO_SLUG = "info8010-demo"
 
-STAFF_GROUP_PERMISSIONS = {
-    "Instructors": {
-        "courses": [
-            "course",
-            "edition",
-            "editioninfo",
-            "editionsection",
-            "previousedition",
-            "membership",
-            "lecture",
-            "lecturelink",
-            "event",
-            "eventlink",
-        ],
-        "assignments": ["assignment", "paper"],
-    },
-    "Teaching assistants": {
-        "courses": ["edition", "lecture", "event"],
-        "assignments": ["assignment", "paper"],
-    },
-}
-TA_READ_ONLY = {"edition"}
-
 
 @dataclass
 class DemoReport:
     created: list[str] = field(default_factory=list)
     accounts: list[tuple[str, str]] = field(default_factory=list)
-
-
-def staff_groups_ensure() -> dict[str, Group]:
-    """Django permission groups for edition staff; what they may see is narrowed per edition
-    by the admin (staff see only the editions they teach)."""
-    groups = {}
-    for name, apps in STAFF_GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        perms = []
-        for app_label, models in apps.items():
-            for model in models:
-                actions = ["view"]
-                if not (name == "Teaching assistants" and model in TA_READ_ONLY):
-                    actions += ["add", "change", "delete"]
-                codenames = [f"{action}_{model}" for action in actions]
-                perms += Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
-        group.permissions.set(perms)
-        groups[name] = group
-    return groups
 
 
 def _user(email, first, last, *, student_id="", staff=False) -> tuple[User, bool]:
@@ -186,8 +142,8 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
 
     instructor, _ = _user(*data.INSTRUCTOR, staff=True)
     ta, _ = _user(*data.TA, staff=True)
-    instructor.groups.add(groups["Instructors"])
-    ta.groups.add(groups["Teaching assistants"])
+    instructor.groups.add(groups[INSTRUCTORS])
+    ta.groups.add(groups[TEACHING_ASSISTANTS])
     students = [
         _user(email, first, last, student_id=sid)[0] for email, first, last, sid in data.STUDENTS
     ]

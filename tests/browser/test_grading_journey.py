@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -19,6 +18,7 @@ from assignments.models import Assignment
 from courses.models import Membership
 from grading import services as grading_services
 from grading.models import Grade, RubricCriterion
+from grading.permissions import TEACHING_ASSISTANTS, staff_groups_ensure
 from submissions import services as submission_services
 from submissions.models import GroupMembership, StudentGroup
 from tests.browser.journeys import PASSWORD, log_in, sign_in
@@ -27,7 +27,6 @@ from tests.submissions import filegen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TA_PERMISSIONS = ["view_submissiontograde", "view_grade", "add_grade", "change_grade"]
 
 
 def _account(email, **fields):
@@ -83,9 +82,7 @@ def term(db):
 
     ta = _account("ta@uliege.example.test", is_staff=True)
     MembershipFactory(edition=edition, user=ta, role=Membership.Role.TA)
-    ta.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="grading", codename__in=TA_PERMISSIONS)
-    )
+    ta.groups.add(staff_groups_ensure()[TEACHING_ASSISTANTS])
 
     alice = _account("alice@student.example.test", first_name="Alice")
     bob = _account("bob@student.example.test", first_name="Bob")

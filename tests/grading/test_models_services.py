@@ -381,3 +381,18 @@ def test_mid_term_a_student_sees_a_provisional_grade(course):
     view = selectors.student_view(edition=course.edition, student=alice)
     assert view.result.final is None
     assert view.result.provisional == D(18)
+
+
+@pytest.mark.django_db
+def test_migrate_gives_staff_groups_the_permissions_to_grade():
+    from django.contrib.auth.models import Group
+
+    ta_perms = set(
+        Group.objects.get(name="Teaching assistants").permissions.values_list("codename", flat=True)
+    )
+    assert {"view_submissiontograde", "change_grade", "add_extension"} <= ta_perms
+    assert "delete_edition" not in ta_perms
+    instructor_perms = set(
+        Group.objects.get(name="Instructors").permissions.values_list("codename", flat=True)
+    )
+    assert {"change_edition", "change_gradingscheme", "add_exammark"} <= instructor_perms
