@@ -4,7 +4,9 @@
 
 On a shared 2-core machine wall-clock throughput moves with whatever else runs; the CPU a
 request costs the server (gunicorn) and the database (its PostgreSQL backends) moves much
-less, so bench/run.sh records both. A process that has exited counts as 0.
+less, so bench/run.sh records both. A process that has exited counts as 0. The CPU of a
+process's children that it has waited for counts too: the file-check process each upload
+starts (submissions.filechecks) is part of what an upload costs the server.
 """
 
 import os
@@ -20,8 +22,8 @@ def cpu_seconds(pid: int) -> float:
             fields = stat.read().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0.0
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / TICKS
+    utime, stime, cutime, cstime = (int(field) for field in fields[11:15])
+    return (utime + stime + cutime + cstime) / TICKS
 
 
 if __name__ == "__main__":

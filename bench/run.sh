@@ -2,14 +2,19 @@
 # make bench: requests/second and latency of the web tier on this machine, over loopback.
 #
 # Recreates the PostgreSQL database lectern_bench, migrates it, loads the demo edition
-# (manage.py load_demo when it exists, else bench/seed.py), serves it with gunicorn under the
-# production settings on 127.0.0.1:8200, and drives each endpoint with wrk. Results go to
-# bench/results/latest.json (and latest.md); docs/performance.md explains them.
+# (manage.py load_demo when it exists, else bench/seed.py) and the scale edition
+# (bench/seed_scale.py: 1,000 students, 300 groups, 15 assignments), serves it with gunicorn
+# under the production settings on 127.0.0.1:8200, and drives each endpoint with wrk: the
+# schedule API, the calendar feed, the course page, a student's dashboard (session cookie,
+# BENCH_DASHBOARD_CONNECTIONS) and hand-ins through the API (bench/wrk_upload.lua), next to
+# /healthz at the same numbers of connections. Results go to bench/results/latest.json (and
+# latest.md); docs/performance.md explains them.
 #
 # Knobs (environment): BENCH_DURATION (s per endpoint, 15), BENCH_WARMUP (s, 3),
-# BENCH_CONNECTIONS (8), BENCH_WORKERS (2), BENCH_THREADS (4), BENCH_PORT (8200),
-# BENCH_EDITION (info8010-2023), BENCH_OUTPUT (bench/results/latest.json),
-# BENCH_WAIT_QUIET (s to wait for a quiet machine before measuring, 0).
+# BENCH_CONNECTIONS (8), BENCH_DASHBOARD_CONNECTIONS (20), BENCH_WORKERS (2),
+# BENCH_THREADS (4), BENCH_PORT (8200), BENCH_EDITION (info8010-2023),
+# BENCH_OUTPUT (bench/results/latest.json), BENCH_WAIT_QUIET (s to wait for a quiet machine
+# before measuring, 0) and BENCH_QUIET_LOAD (the 1-minute load average that counts as quiet, 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +26,8 @@ EDITION=${BENCH_EDITION:-info8010-2023}
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
+DASHBOARD_CONNECTIONS=${BENCH_DASHBOARD_CONNECTIONS:-20}
+QUIET_LOAD=${BENCH_QUIET_LOAD:-1.0}
 WORKERS=${BENCH_WORKERS:-2}
 THREADS=${BENCH_THREADS:-4}
 OUTPUT=${BENCH_OUTPUT:-bench/results/latest.json}
@@ -39,6 +46,8 @@ cleanup() {
         for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
         kill -KILL "$server_pid" 2>/dev/null || true
     fi
+    # The receipt e-mails the uploads queued (no worker runs here) go with the run.
+    [[ -z ${redis_url:-} ]] || redis-cli -h 127.0.0.1 -p 6379 -n 14 flushdb >/dev/null 2>&1 || true
     rm -rf "$run_dir"
 }
 trap cleanup EXIT
@@ -72,8 +81,8 @@ else
     cache="locmem"
 fi
 
-http_status() {  # path [accept] -> HTTP status code, 000 when nothing answers
-    curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Accept: ${2:-*/*}" \
+http_status() {  # path [accept [curl options]] -> HTTP status code, 000 when nothing answers
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Accept: ${2:-*/*}" "${@:3}" \
         "http://$HOST:$PORT$1" || true
 }
 [[ $(http_status /healthz) == 000 ]] || die "something already listens on $HOST:$PORT"
@@ -89,7 +98,13 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME"
 export CONN_MAX_AGE=60
 export REDIS_URL=$redis_url
 export CELERY_BROKER_URL=$redis_url
-export CELERY_TASK_ALWAYS_EAGER=True
+# With Redis, hand-ins queue their receipt e-mail as in production (no worker consumes it
+# here); without it, tasks run in the request, as in the embedded default.
+if [[ -n $redis_url ]]; then
+    export CELERY_TASK_ALWAYS_EAGER=False
+else
+    export CELERY_TASK_ALWAYS_EAGER=True
+fi
 export EMAIL_URL=consolemail://
 export LOG_LEVEL=WARNING
 export STATIC_ROOT=$run_dir/static
@@ -119,6 +134,12 @@ else
 fi
 # No-op when load_demo already created the edition.
 "$PY" bench/seed.py "$EDITION" >&2
+log "seeding the scale edition (bench/seed_scale.py)"
+"$PY" bench/seed_scale.py "$run_dir"
+# shellcheck source=/dev/null
+source "$run_dir/scale.env"
+export BENCH_UPLOAD_FILE=$run_dir/upload.pdf BENCH_UPLOAD_TOKENS=$run_dir/tokens.txt
+export BENCH_UPLOAD_PATH=$SCALE_UPLOAD_PATH
 
 # ---- server ----------------------------------------------------------------------------
 log "starting gunicorn: $WORKERS gthread workers x $THREADS threads on $HOST:$PORT"
@@ -138,40 +159,63 @@ done
 # ---- load ------------------------------------------------------------------------------
 # Another process busy on this 2-core machine shifts every number: the load average is
 # recorded with the results, and the report flags a busy machine.
-# BENCH_WAIT_QUIET=N waits up to N seconds for the 1-minute load average to drop under 1.
+# BENCH_WAIT_QUIET=N waits up to N seconds for the 1-minute load average to drop under
+# BENCH_QUIET_LOAD.
 quiet_deadline=$((SECONDS + ${BENCH_WAIT_QUIET:-0}))
-while ((SECONDS < quiet_deadline)) && ! awk '{ exit !($1 < 1.0) }' /proc/loadavg; do
+while ((SECONDS < quiet_deadline)) && ! awk -v q="$QUIET_LOAD" '{ exit !($1 < q) }' /proc/loadavg; do
     sleep 10
 done
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 wrk_version=$(wrk --version 2>&1 | head -n1 | awk '{print $2}' || true)
+cookie="Cookie: sessionid=$SCALE_SESSION"
+# name path accept connections mode: get (anonymous GET), session (GET as the scale edition's
+# student), upload (POST a PDF to the hand-in API with wrk_upload.lua, expecting 201)
 endpoints=(
-    "healthz /healthz text/plain"
-    "schedule /api/v1/editions/$EDITION/schedule/ application/json"
-    "edition_page /editions/$EDITION/ text/html"
+    "healthz /healthz text/plain $CONNECTIONS get"
+    "schedule /api/v1/editions/$EDITION/schedule/ application/json $CONNECTIONS get"
+    "calendar /editions/$EDITION/calendar.ics text/calendar $CONNECTIONS get"
+    "edition_page /editions/$EDITION/ text/html $CONNECTIONS get"
+    "healthz_c$DASHBOARD_CONNECTIONS /healthz text/plain $DASHBOARD_CONNECTIONS get"
+    "dashboard /editions/$SCALE_EDITION/dashboard/ text/html $DASHBOARD_CONNECTIONS session"
+    "upload $SCALE_UPLOAD_PATH application/json $CONNECTIONS upload"
 )
+probe() {  # path accept mode -> HTTP status of one request like those wrk will send
+    case $3 in
+        session) http_status "$1" "$2" -H "$cookie" ;;
+        upload) curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+            -H "Authorization: Token $(head -n1 "$BENCH_UPLOAD_TOKENS")" \
+            -F "file=@$BENCH_UPLOAD_FILE;filename=report.pdf;type=application/pdf" \
+            "http://$HOST:$PORT$1" || true ;;
+        *) http_status "$1" "$2" ;;
+    esac
+}
 : >"$run_dir/endpoints"
 for entry in "${endpoints[@]}"; do
-    read -r name path accept <<<"$entry"
-    echo "$name $path" >>"$run_dir/endpoints"
-    status=$(http_status "$path" "$accept")
-    if [[ $status != 200 ]]; then
+    read -r name path accept connections mode <<<"$entry"
+    echo "$name $connections $path" >>"$run_dir/endpoints"
+    expected=200 script=bench/wrk_report.lua timeout_s=5
+    # Each upload starts a file-check process: seconds, not milliseconds, when queued.
+    [[ $mode == upload ]] && expected=201 script=bench/wrk_upload.lua timeout_s=30
+    status=$(probe "$path" "$accept" "$mode")
+    if [[ $status != "$expected" ]]; then
         log "$path answers HTTP $status: not measured (pending)"
         echo "$status" >"$run_dir/$name.status"
         continue
     fi
-    log "$path: ${WARMUP}s warm-up, ${DURATION}s measured, $CONNECTIONS connections"
+    wrk_args=(-t1 -c"$connections" --timeout "${timeout_s}s" -H "Accept: $accept" -s "$script")
+    [[ $mode == session ]] && wrk_args+=(-H "$cookie")
+    log "$path: ${WARMUP}s warm-up, ${DURATION}s measured, $connections connections"
     # wrk stops itself after -d; timeout is the backstop if it ever does not.
-    timeout $((WARMUP + 30)) wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 5s \
-        -H "Accept: $accept" "http://$HOST:$PORT$path" >/dev/null
-    # CPU spent by gunicorn (master + workers) and by this database's backends while wrk runs.
+    timeout $((WARMUP + 60)) wrk "${wrk_args[@]}" -d"${WARMUP}s" "http://$HOST:$PORT$path" \
+        >/dev/null
+    # CPU spent by gunicorn (master + workers, with the file-check processes they waited for)
+    # and by this database's backends while wrk runs.
     app_pids=$(echo "$server_pid" $(pgrep -P "$server_pid" || true))
     db_pids=$("${PG_ADMIN[@]}" -tA -c \
         "SELECT pid FROM pg_stat_activity WHERE datname = '$DB_NAME'" | tr '\n' ' ')
     app_before=$("$PY" bench/cpu.py $app_pids)
     db_before=$("$PY" bench/cpu.py $db_pids)
-    timeout $((DURATION + 30)) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s \
-        -H "Accept: $accept" -s bench/wrk_report.lua "http://$HOST:$PORT$path" \
+    timeout $((DURATION + 60)) wrk "${wrk_args[@]}" -d"${DURATION}s" "http://$HOST:$PORT$path" \
         >"$run_dir/$name.wrk"
     echo "$app_before $("$PY" bench/cpu.py $app_pids) $db_before $("$PY" bench/cpu.py $db_pids)" \
         >"$run_dir/$name.cpu"
@@ -183,12 +227,12 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git status --porcelain 2>/dev/null) ]] || commit="$commit (uncommitted changes)"
 cat >"$run_dir/config.json" <<JSON
 {
-  "summary": "gunicorn gthread $WORKERS workers x $THREADS threads, production settings, PostgreSQL $pg_version (CONN_MAX_AGE=60), cache $cache; wrk 1 thread, $CONNECTIONS connections, ${DURATION}s per endpoint after ${WARMUP}s warm-up; data from $seeded_by",
+  "summary": "gunicorn gthread $WORKERS workers x $THREADS threads, production settings, PostgreSQL $pg_version (CONN_MAX_AGE=60), cache $cache; wrk 1 thread, $CONNECTIONS connections ($DASHBOARD_CONNECTIONS for the dashboard), ${DURATION}s per endpoint after ${WARMUP}s warm-up; data from $seeded_by",
   "server": "gunicorn config.wsgi --worker-class gthread --workers $WORKERS --threads $THREADS",
-  "load": "wrk -t1 -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up)",
+  "load": "wrk -t1 -c$CONNECTIONS (dashboard -c$DASHBOARD_CONNECTIONS) -d${DURATION}s (after ${WARMUP}s warm-up)",
   "database": "PostgreSQL $pg_version, CONN_MAX_AGE=60",
   "cache": "$cache",
-  "data": "$seeded_by, edition $EDITION",
+  "data": "$seeded_by, edition $EDITION; bench/seed_scale.py, edition $SCALE_EDITION",
   "throttle_rates": "$API_ANON_RATE anon, $API_USER_RATE user",
   "commit": "$commit"
 }
