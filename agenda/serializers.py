@@ -203,8 +203,17 @@ class PaperOutputSerializer(serializers.Serializer):
     url = serializers.URLField(allow_blank=True)
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d+)?$", "example": "23:59:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time with no offset, e.g. ``23:59:00``. Not the ``time`` format, which in
+    JSON Schema (RFC 3339 full-time) requires an offset: the schema gives the pattern."""
+
+
 class AssignmentOutputSerializer(serializers.ModelSerializer):
     due_at = EditionDateTimeField()
+    due_time = LocalTimeField(help_text="Local wall clock in the edition's zone")
     papers = PaperOutputSerializer(
         many=True, help_text="Papers to choose from (reading reports); empty otherwise"
     )

@@ -43,5 +43,6 @@ def readyz(request):
         except Exception as exc:  # noqa: BLE001 — any failure means "not ready"
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )

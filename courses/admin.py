@@ -92,6 +92,10 @@ class CourseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser
 
+    def has_delete_permission(self, request, obj=None):
+        # A course spans editions its staff may not teach; deleting it is a site decision.
+        return request.user.is_superuser
+
 
 STAFF_ROLES = [Membership.Role.INSTRUCTOR, Membership.Role.TA]
 

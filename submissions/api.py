@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser
@@ -92,7 +93,11 @@ class SubmissionCreateApi(APIView):
     def post(self, request, pk):
         assignment = selectors.assignment_get_for_user(assignment_id=pk, user=request.user)
         serializer = SubmissionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # The body every refusal of this endpoint has ({"error", "detail"}, as documented),
+            # written by config.api_errors.
+            errors = serializer.errors.items()
+            raise ValidationError([f"{name}: {e}" for name, messages in errors for e in messages])
         submission = services.submission_create(
             user=request.user,
             assignment=assignment,
