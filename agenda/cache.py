@@ -17,6 +17,7 @@ Two layers, both in the shared cache (Redis in production):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -88,7 +89,8 @@ class CachedBody:
 
 
 def _body_key(slug: str, variant: str) -> str:
-    return f"agenda:body:{slug}:{variant}"
+    # Hashed: a variant carries client input, whose length must not reach the cache key.
+    return f"agenda:body:{slug}:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
 
 
 def cached_response(*, slug: str, variant: str) -> CachedBody | None:

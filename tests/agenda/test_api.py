@@ -400,7 +400,8 @@ def test_edition_list_etag_changes_when_a_course_is_renamed_or_an_edition_delete
 
 def test_responses_to_signed_in_users_are_private(api, edition):
     anonymous = api.get(schedule_url(edition))
-    api.force_authenticate(UserFactory())
+    # A real sign-in: the session cookie is what tells every path the user apart.
+    api.force_login(UserFactory())
     signed_in = api.get(schedule_url(edition))
 
     assert "public" in anonymous["Cache-Control"]
@@ -472,3 +473,13 @@ def test_edition_list_query_count_does_not_grow(api, editions, django_assert_max
     EditionFactory.create_batch(editions)
     with django_assert_max_num_queries(3):
         assert api.get("/api/v1/editions/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_token_clients_get_private_responses_too(api, edition):
+    from rest_framework.authtoken.models import Token
+
+    api.get(schedule_url(edition))  # cached for anonymous pollers
+    token = Token.objects.create(user=UserFactory())
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert "private" in api.get(schedule_url(edition))["Cache-Control"]

@@ -72,3 +72,50 @@ def test_each_query_string_has_its_own_cached_body_and_bad_filters_stay_400():
     etag = api.get(URL.format(edition.slug)).headers["ETag"]
     bad = api.get(URL.format(edition.slug) + "?kind=exam", HTTP_IF_NONE_MATCH=etag)
     assert bad.status_code == 400
+
+
+def _vary(response) -> set[str]:
+    return {v.strip() for v in response["Vary"].split(",")}
+
+
+@pytest.mark.django_db
+def test_the_fast_path_answers_like_drf(client, django_assert_num_queries):
+    edition = EditionFactory()
+    LectureFactory(edition=edition)
+    url = URL.format(edition.slug)
+    drf = client.get(url)  # a miss: rendered by DRF, then cached
+    with django_assert_num_queries(0):
+        fast = client.get(url)
+    assert fast.content == drf.content
+    for header in ("Content-Type", "ETag", "Last-Modified", "Allow", "Cache-Control"):
+        assert fast[header] == drf[header], header
+    assert _vary(fast) == _vary(drf)
+    assert client.get(url, HTTP_IF_NONE_MATCH=drf["ETag"]).status_code == 304
+
+
+@pytest.mark.django_db
+def test_the_fast_path_is_throttled_like_the_rest_of_the_api(client, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    edition = EditionFactory()
+    url = URL.format(edition.slug)
+    client.get(url)  # cached now
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "1000/minute"}
+    )
+    cache.clear()
+    statuses = [client.get(url).status_code for _ in range(4)]
+    assert statuses[-1] == 429
+    assert statuses.count(200) == 2
+
+
+@pytest.mark.django_db
+def test_unknown_query_parameters_share_the_cached_body_and_etag(client):
+    edition = EditionFactory()
+    LectureFactory(edition=edition)
+    url = URL.format(edition.slug)
+    plain = client.get(url)
+    junk = client.get(url + "?utm_source=" + "x" * 500)
+    assert junk.status_code == 200
+    assert junk["ETag"] == plain["ETag"]
+    assert junk.content == plain.content
