@@ -27,7 +27,7 @@ def personal_calendar(request, token: str):
         for status in selectors.assignment_statuses(edition=edition, group=group):
             a = status.assignment
             state = (
-                f"handed in (version {status.latest.version})"
+                f"handed in (version {status.latest_version})"
                 if status.handed_in
                 else "not handed in"
             )

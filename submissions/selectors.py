@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Max, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,6 +26,28 @@ def group_of(*, user: User, edition: Edition) -> StudentGroup | None:
     return membership.group if membership else None
 
 
+def group_and_members(*, user: User, edition: Edition) -> tuple[StudentGroup | None, list]:
+    """The user's group in ``edition`` and its memberships with their users: one query."""
+    memberships = list(
+        GroupMembership.objects.filter(
+            edition=edition,
+            group__in=GroupMembership.objects.filter(edition=edition, user=user).values("group"),
+        )
+        .select_related("group", "user")
+        .order_by("joined_at", "id")
+    )
+    return (memberships[0].group if memberships else None), memberships
+
+
+def membership_of(*, user: User, slug: str) -> Membership | None:
+    """The user's membership of edition ``slug``, with the edition and its course."""
+    return (
+        Membership.objects.select_related("edition__course")
+        .filter(edition__slug=slug, user=user)
+        .first()
+    )
+
+
 def group_with_members(*, group: StudentGroup) -> StudentGroup:
     return StudentGroup.objects.prefetch_related(
         Prefetch("memberships", queryset=GroupMembership.objects.select_related("user"))
@@ -37,7 +59,7 @@ class AssignmentStatus:
     assignment: Assignment
     deadline: dt.datetime  # the group's effective deadline (or the base one without group)
     extended: bool
-    latest: Submission | None
+    latest_version: int | None  # the version graded, None when nothing is handed in
     versions: int
     review: ProposalReview | None
 
@@ -47,7 +69,7 @@ class AssignmentStatus:
 
     @property
     def handed_in(self) -> bool:
-        return self.latest is not None
+        return self.latest_version is not None
 
     @property
     def seconds_left(self) -> int:
@@ -59,31 +81,18 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
 
     Four queries whatever the number of assignments and submissions.
     """
-    assignments = list(
-        Assignment.objects.filter(edition=edition)
-        .select_related("edition")
-        .order_by("due_at", "position")
-    )
-    latest: dict[int, Submission] = {}
-    counts: dict[int, int] = {}
+    assignments = list(Assignment.objects.filter(edition=edition).order_by("due_at", "position"))
+    versions: dict[int, tuple[int, int]] = {}
     extensions: dict[int, Extension] = {}
     reviews: dict[int, ProposalReview] = {}
     if group is not None:
-        newest = Submission.objects.filter(group=group, assignment=OuterRef("assignment")).order_by(
-            "-version"
-        )
-        rows = (
-            Submission.objects.filter(group=group, assignment__edition=edition)
-            .filter(pk=Subquery(newest.values("pk")[:1]))
-            .select_related("paper")
-        )
-        latest = {s.assignment_id: s for s in rows}
-        counts = dict(
-            Submission.objects.filter(group=group, assignment__edition=edition)
+        versions = {
+            row["assignment"]: (row["latest"], row["n"])
+            for row in Submission.objects.filter(group=group, assignment__edition=edition)
             .values("assignment")
-            .annotate(n=Count("id"))
-            .values_list("assignment", "n")
-        )
+            .annotate(latest=Max("version"), n=Count("id"))
+            .order_by()
+        }
         extensions = {
             e.assignment_id: e
             for e in Extension.objects.filter(group=group, assignment__edition=edition)
@@ -94,7 +103,9 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
         }
     statuses = []
     for assignment in assignments:
+        assignment.edition = edition  # known already: no query when a page reads it
         ext = extensions.get(assignment.pk)
+        latest_version, count = versions.get(assignment.pk, (None, 0))
         deadline = deadlines.effective_deadline(
             due_at=assignment.due_at,
             tz_name=edition.timezone,
@@ -107,8 +118,8 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
                 assignment=assignment,
                 deadline=deadline,
                 extended=ext is not None,
-                latest=latest.get(assignment.pk),
-                versions=counts.get(assignment.pk, 0),
+                latest_version=latest_version,
+                versions=count,
                 review=reviews.get(assignment.pk),
             )
         )

@@ -74,10 +74,12 @@ def enrol(request):
 
 @login_required
 def dashboard(request, slug):
-    edition, role = _edition_for_member(slug, request.user)
-    group = selectors.group_of(user=request.user, edition=edition)
-    if group is not None:
-        group = selectors.group_with_members(group=group)
+    membership = selectors.membership_of(user=request.user, slug=slug)
+    if membership is not None:
+        edition, role = membership.edition, membership.role
+    else:
+        edition, role = _edition_for_member(slug, request.user)
+    group, members = selectors.group_and_members(user=request.user, edition=edition)
     statuses = selectors.assignment_statuses(edition=edition, group=group)
     return render(
         request,
@@ -86,6 +88,7 @@ def dashboard(request, slug):
             "edition": edition,
             "role": role,
             "group": group,
+            "members": members,
             "statuses": statuses,
             "upcoming": [s for s in statuses if s.is_open],
             "viewer_tz": request.user.time_zone or None,

@@ -43,7 +43,7 @@ def test_dashboard_queries_are_constant(
     for index in range(size):
         make_group(edition, make_student(edition, f"x{size}{index}@example.test"))
     client.force_login(alice)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("submissions:dashboard", args=[edition.slug]))
     assert response.status_code == 200
     assert response.content.decode().count("Handed in — version") == size
