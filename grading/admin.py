@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from accounts.models import User
 from assignments.models import Assignment
 from courses.models import Edition, Membership
-from submissions.admin import EditionScopedAdmin
+from submissions.admin import EditionScopedAdmin, ReadOnlyAdminMixin
 from submissions.models import StudentGroup, Submission
 
 from . import services
@@ -196,7 +196,7 @@ class AssignmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(SubmissionToGrade)
-class SubmissionToGradeAdmin(EditionScopedAdmin):
+class SubmissionToGradeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
     """The latest version of each group's work, with its grade (if any) and a link to grade."""
 
     edition_path = "assignment__edition"
@@ -265,15 +265,6 @@ class SubmissionToGradeAdmin(EditionScopedAdmin):
                 + urlencode({"assignment": obj.assignment_id, "group": obj.group_id})
             )
         return format_html('<a href="{}">grade</a>', url)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- the grade form -----------------------------------------------------------------------
@@ -654,7 +645,7 @@ def recompute_finals(modeladmin, request, queryset):
 
 
 @admin.register(FinalGrade)
-class FinalGradeAdmin(EditionScopedAdmin):
+class FinalGradeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
     list_display = [
         "student",
         "student_number",
@@ -685,28 +676,10 @@ class FinalGradeAdmin(EditionScopedAdmin):
     def student_number(self, obj):
         return obj.student.student_id
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MarkChange)
-class MarkChangeAdmin(EditionScopedAdmin):
+class MarkChangeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
     list_display = ["at", "edition", "actor", "via", "kind", "object_repr", "before", "after"]
     list_filter = ["edition", "via", "kind"]
     list_select_related = ["edition__course", "actor"]
     search_fields = ["object_repr", "actor__email"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

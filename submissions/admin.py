@@ -41,6 +41,19 @@ _CHOICE_SCOPES = {
 }
 
 
+class ReadOnlyAdminMixin:
+    """A record nobody edits in the admin (a history, a computed result): view only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class EditionScopedAdmin(admin.ModelAdmin):
     """Staff see only the editions they teach. ``edition_path`` leads to the edition.
 
@@ -127,20 +140,11 @@ class StudentGroupAdmin(EditionScopedAdmin):
 
 
 @admin.register(GroupChange)
-class GroupChangeAdmin(EditionScopedAdmin):
+class GroupChangeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
     list_display = ["at", "edition", "group_name", "member", "action", "actor", "detail"]
     list_filter = ["edition", "action"]
     list_select_related = ["edition", "member", "actor"]
     search_fields = ["group_name", "member__email", "actor__email"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Extension)
