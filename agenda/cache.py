@@ -21,10 +21,11 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from config.throttling import increment
 from courses.models import Edition
 
 from . import selectors
@@ -93,13 +94,28 @@ def _body_key(slug: str, variant: str) -> str:
     return f"agenda:body:{slug}:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
 
 
-def cached_response(*, slug: str, variant: str) -> CachedBody | None:
-    """The body rendered for ``variant`` if nothing changed since: one cache round trip."""
-    found = _get_many([_body_key(slug, variant), _generation_key(slug)])
-    cached = found.get(_body_key(slug, variant))
-    if cached is None or cached.generation != found.get(_generation_key(slug), 0):
-        return None
-    return cached
+def cached_response(
+    *, slug: str, variant: str, counter: tuple[str, int] | None = None
+) -> tuple[CachedBody | None, int]:
+    """The body rendered for ``variant`` if nothing changed since, and the new value of the
+    throttle ``counter`` (key, expiry) counted on the way: one round trip on Redis."""
+    keys = [_body_key(slug, variant), _generation_key(slug)]
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    count = 0
+    try:
+        if counter and hasattr(backend, "count_and_get_many"):
+            count, found = backend.count_and_get_many(*counter, keys)
+        else:
+            if counter:
+                count = increment(backend, *counter)
+            found = backend.get_many(keys)
+    except RedisError:
+        logger.warning("Schedule cache unavailable: serving from the database")
+        return None, 0
+    cached = found.get(keys[0])
+    if cached is None or cached.generation != found.get(keys[1], 0):
+        return None, count
+    return cached, count
 
 
 def body_set(*, state: EditionState, variant: str, body: bytes) -> None:

@@ -21,28 +21,43 @@ logger = logging.getLogger(__name__)
 
 
 class FixedWindowMixin:
-    def allow_request(self, request, view):
+    def counter_for(self, request, view) -> tuple[str, int] | None:
+        """The cache key counting this request and its expiry; None when no limit applies.
+        (Split from ``allow_request`` so a caller may count in a round trip of its own.)"""
         if self.rate is None:
-            return True
+            return None
         self.key = self.get_cache_key(request, view)
         if self.key is None:
-            return True
+            return None
         self.now = time.time()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
+        return f"{self.key}:{window}", self.duration + 1
+
+    def allows(self, count: int) -> bool:
+        return count <= self.num_requests
+
+    def allow_request(self, request, view):
+        counter = self.counter_for(request, view)
+        if counter is None:
+            return True
+        # A request is counted once: a caller that counted it already left the count here.
+        counted = getattr(request, "throttle_counts", {})
+        if counter[0] in counted:
+            return self.allows(counted[counter[0]])
         try:
-            count = _increment(self.cache, f"{self.key}:{window}", self.duration + 1)
+            count = increment(self.cache, *counter)
         except RedisError:
             # The cache is down: serve rather than fail every API request.
             logger.warning("Throttle skipped: cache unavailable")
             return True
-        return count <= self.num_requests
+        return self.allows(count)
 
     def wait(self):
         return max(0.0, self.window_end - self.now)
 
 
-def _increment(cache, key: str, timeout: int) -> int:
+def increment(cache, key: str, timeout: int) -> int:
     """Count one request in ``key``; on Redis one round trip (INCR and EXPIRE NX)."""
     if cache is default_cache:  # a proxy to the backend of this thread
         cache = caches[DEFAULT_CACHE_ALIAS]

@@ -5,7 +5,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIRequestFactory
 
-from config.throttling import AnonFixedWindowThrottle, UserFixedWindowThrottle, _increment
+from config.throttling import AnonFixedWindowThrottle, UserFixedWindowThrottle, increment
 
 
 def test_anonymous_clients_are_limited_per_ip_and_told_when_to_retry(monkeypatch, settings):
@@ -39,8 +39,21 @@ def test_on_redis_a_counter_is_one_round_trip_and_expires():
     assert isinstance(cache, RedisCache)
     key = "throttle-test:window"
     cache.delete(key)
-    assert [_increment(cache, key, 30) for _ in range(3)] == [1, 2, 3]
+    assert [increment(cache, key, 30) for _ in range(3)] == [1, 2, 3]
     full = cache.make_and_validate_key(key)
     ttl = cache._cache.get_client(full).ttl(full)
     assert 0 < ttl <= 30
     cache.delete(key)
+
+
+@pytest.mark.redis
+def test_counting_and_reading_share_one_round_trip_on_redis():
+    cache = caches["default"]
+    cache.set_many({"a": {"x": 1}, "b": 7})
+    cache.delete("counter-test")
+    count, found = cache.count_and_get_many("counter-test", 30, ["a", "b", "missing"])
+    assert count == 1
+    assert found == {"a": {"x": 1}, "b": 7}
+    count, _ = cache.count_and_get_many("counter-test", 30, ["a"])
+    assert count == 2
+    cache.delete_many(["a", "b", "counter-test"])
