@@ -38,3 +38,16 @@ def pytest_runtest_setup(item):
 def _media_root(settings, tmp_path):
     """Every test writes uploads to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _forget_process_local_caches():
+    """Per-process copies (the schedule's local memo, throttle windows) start empty."""
+    from agenda import cache as agenda_cache
+    from config import throttling
+
+    agenda_cache._local.clear()
+    throttling._windows.clear()
+    yield
+    agenda_cache._local.clear()
+    throttling._windows.clear()

@@ -247,20 +247,15 @@ class ScheduleAPI(ConditionalGetMixin, APIView):
         variant = representation_variant(
             self.representation, "json", request.GET, self.variant_params
         )
+        cached = agenda_cache.cached_response(slug=slug, variant=variant)
+        if cached is None:
+            return None  # a miss: DRF's path renders it
         # No session cookie and no Authorization header: nobody is signed in. Saying so
         # spares the throttle a lazy session lookup.
         request.user = AnonymousUser()
-        throttles = [t for t in self.get_throttles() if t.counter_for(request, self)]
-        if len(throttles) > 1:
-            return None  # the fast path counts one window; let DRF count several
-        counter = throttles[0].counter_for(request, self) if throttles else None
-        cached, count = agenda_cache.cached_response(slug=slug, variant=variant, counter=counter)
-        if counter:
-            request.throttle_counts = {counter[0]: count}  # DRF's path will not count it again
-        if cached is None:
-            return None  # a miss: DRF's path renders it
-        if throttles and not throttles[0].allows(count):
-            return None  # DRF's path answers the 429 with its usual body and headers
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                return None  # DRF's path answers the 429 with its usual body and headers
         validators = conditional.validators_known(
             digest=cached.digest, last_modified=cached.last_modified, variant=variant
         )
@@ -296,7 +291,7 @@ class ScheduleAPI(ConditionalGetMixin, APIView):
         # Published editions look the same to everyone: serve them from the cache. Only a
         # query string that was answered before has a cached body, so a bad filter still
         # gets its 400 before any 304.
-        cached, _ = agenda_cache.cached_response(slug=slug, variant=self._variant())
+        cached = agenda_cache.cached_response(slug=slug, variant=self._variant())
         if cached is not None:
             validators = conditional.validators_known(
                 digest=cached.digest, last_modified=cached.last_modified, variant=self._variant()

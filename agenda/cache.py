@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
-from config.throttling import increment
 from courses.models import Edition
 
 from . import selectors
@@ -33,6 +33,10 @@ from . import selectors
 logger = logging.getLogger(__name__)
 
 STATE_TTL = 300
+LOCAL_SECONDS = 1.0
+_LOCAL_MAX = 1000
+# (slug, variant) -> (trusted until, body): this process's copies of shared entries.
+_local: dict[tuple[str, str], tuple[float, CachedBody]] = {}
 
 
 @dataclass(frozen=True)
@@ -94,28 +98,26 @@ def _body_key(slug: str, variant: str) -> str:
     return f"agenda:body:{slug}:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
 
 
-def cached_response(
-    *, slug: str, variant: str, counter: tuple[str, int] | None = None
-) -> tuple[CachedBody | None, int]:
-    """The body rendered for ``variant`` if nothing changed since, and the new value of the
-    throttle ``counter`` (key, expiry) counted on the way: one round trip on Redis."""
+def cached_response(*, slug: str, variant: str) -> CachedBody | None:
+    """The body rendered for ``variant`` if nothing changed since.
+
+    A process trusts what it read from the shared cache for ``LOCAL_SECONDS``: most hits
+    cost no round trip at all. A write seen by this process is seen at once (``invalidate``
+    forgets the local copies); other processes see it within ``LOCAL_SECONDS``.
+    """
+    now = time.monotonic()
+    local = _local.get((slug, variant))
+    if local is not None and local[0] > now:
+        return local[1]
     keys = [_body_key(slug, variant), _generation_key(slug)]
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    count = 0
-    try:
-        if counter and hasattr(backend, "count_and_get_many"):
-            count, found = backend.count_and_get_many(*counter, keys)
-        else:
-            if counter:
-                count = increment(backend, *counter)
-            found = backend.get_many(keys)
-    except RedisError:
-        logger.warning("Schedule cache unavailable: serving from the database")
-        return None, 0
+    found = _get_many(keys)
     cached = found.get(keys[0])
     if cached is None or cached.generation != found.get(keys[1], 0):
-        return None, count
-    return cached, count
+        return None
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()
+    _local[(slug, variant)] = (now + LOCAL_SECONDS, cached)
+    return cached
 
 
 def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
@@ -135,6 +137,8 @@ def invalidate(*, slug: str) -> None:
     """
 
     def bump():
+        for local_key in [k for k in list(_local) if k[0] == slug]:
+            _local.pop(local_key, None)
         key = _generation_key(slug)
         try:
             if not cache.add(key, 1, None):

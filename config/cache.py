@@ -28,21 +28,3 @@ class LecternRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
-
-    def count_and_get_many(self, counter: str, timeout: int, keys: list[str]):
-        """In one round trip: add one to ``counter`` (created with ``timeout``) and read
-        ``keys``. Returns the new count and the values found, like ``get_many``."""
-        counter_key = self.make_and_validate_key(counter)
-        full_keys = {self.make_and_validate_key(key): key for key in keys}
-        pipe = self._cache.get_client(counter_key, write=True).pipeline(transaction=False)
-        pipe.incr(counter_key)
-        pipe.expire(counter_key, timeout, nx=True)  # Redis >= 7
-        pipe.mget(list(full_keys))
-        count, _, values = pipe.execute()
-        loads = self._cache._serializer.loads
-        found = {
-            key: loads(value)
-            for key, value in zip(full_keys.values(), values, strict=True)
-            if value is not None
-        }
-        return count, found

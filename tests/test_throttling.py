@@ -46,14 +46,18 @@ def test_on_redis_a_counter_is_one_round_trip_and_expires():
     cache.delete(key)
 
 
-@pytest.mark.redis
-def test_counting_and_reading_share_one_round_trip_on_redis():
+def test_a_process_adds_to_the_shared_counter_at_most_once_a_second(monkeypatch):
+    from config import throttling
+
     cache = caches["default"]
-    cache.set_many({"a": {"x": 1}, "b": 7})
-    cache.delete("counter-test")
-    count, found = cache.count_and_get_many("counter-test", 30, ["a", "b", "missing"])
-    assert count == 1
-    assert found == {"a": {"x": 1}, "b": 7}
-    count, _ = cache.count_and_get_many("counter-test", 30, ["a"])
-    assert count == 2
-    cache.delete_many(["a", "b", "counter-test"])
+    cache.clear()
+    throttling._windows.clear()
+    clock = [1000.0]
+    monkeypatch.setattr(throttling.time, "monotonic", lambda: clock[0])
+    # The first request of a window is added at once; the next ones wait for the flush.
+    assert [throttling.count(cache, "w", 60) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("w") == 1
+    cache.incr("w", 10)  # other processes' requests
+    clock[0] += 1.0
+    assert throttling.count(cache, "w", 60) == 14  # 1 + 10 + our 3
+    assert cache.get("w") == 14

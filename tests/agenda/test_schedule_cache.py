@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config import throttling
 from courses.models import Edition
 from tests.factories import EditionFactory, LectureFactory, LectureLinkFactory
 
@@ -103,6 +104,7 @@ def test_the_fast_path_is_throttled_like_the_rest_of_the_api(client, monkeypatch
     monkeypatch.setattr(
         SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "1000/minute"}
     )
+    throttling._windows.clear()  # start the window afresh; the body stays cached
     cache.clear()
     statuses = [client.get(url).status_code for _ in range(4)]
     assert statuses[-1] == 429
@@ -119,3 +121,24 @@ def test_unknown_query_parameters_share_the_cached_body_and_etag(client):
     assert junk.status_code == 200
     assert junk["ETag"] == plain["ETag"]
     assert junk.content == plain.content
+
+
+@pytest.mark.django_db
+def test_a_write_made_by_another_process_is_served_within_a_second(client, monkeypatch):
+    from agenda import cache as agenda_cache
+
+    edition = EditionFactory()
+    LectureFactory(edition=edition, title="Before")
+    url = URL.format(edition.slug)
+    clock = [5000.0]
+    monkeypatch.setattr(agenda_cache.time, "monotonic", lambda: clock[0])
+    client.get(url)
+    client.get(url)  # now in this process's memo
+    # Another process edits the lecture: the shared generation moves, our memo does not.
+    from courses.models import Lecture
+
+    Lecture.objects.filter(edition=edition).update(title="After")
+    cache.incr(f"agenda:generation:{edition.slug}")
+    assert client.get(url).json()["items"][0]["title"] == "Before"
+    clock[0] += agenda_cache.LOCAL_SECONDS
+    assert client.get(url).json()["items"][0]["title"] == "After"
