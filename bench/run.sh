@@ -221,6 +221,12 @@ for entry in "${endpoints[@]}"; do
         >"$run_dir/$name.cpu"
 done
 
+# The dashboard as people use it: 20 students, each reloading about once a second.
+log "dashboard with ${BENCH_USERS:-20} users thinking ${BENCH_THINK:-1.0}s between loads"
+"$PY" bench/users.py "http://$HOST:$PORT/editions/$SCALE_EDITION/dashboard/" \
+    --users "${BENCH_USERS:-20}" --think "${BENCH_THINK:-1.0}" --seconds "$DURATION" \
+    --cookie "sessionid=$SCALE_SESSION" --output bench/results/users-latest.json
+
 loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)

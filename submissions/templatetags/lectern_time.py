@@ -31,3 +31,18 @@ def in_zone(moment, tz_name: str) -> str:
     if not moment or not tz_name:
         return ""
     return format_zoned(moment, tz_name)
+
+
+@register.simple_tag
+def deadline(moment, tz_name: str, viewer_tz: str | None = None):
+    """``<time>`` in the edition's zone, and the viewer's own zone when it differs."""
+    from django.utils.html import format_html
+
+    html = format_html(
+        '<time datetime="{}">{}</time>', moment.isoformat(), in_zone(moment, tz_name)
+    )
+    if viewer_tz and viewer_tz != tz_name:
+        html += format_html(
+            ' <span class="muted">(your time: {})</span>', in_zone(moment, viewer_tz)
+        )
+    return html

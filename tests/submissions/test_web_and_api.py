@@ -208,3 +208,16 @@ def test_the_group_sees_the_review_of_its_proposal_with_the_comment(
     html = client.get(reverse("submissions:assignment", args=[proposal.pk])).content.decode()
     assert "Rejected" in html
     assert "Too broad." in html
+
+
+@pytest.mark.django_db
+def test_deadlines_are_shown_in_the_editions_zone_and_the_viewers_when_it_differs(
+    client, homework, group, alice
+):
+    alice.time_zone = "America/New_York"
+    alice.save()
+    client.force_login(alice)
+    html = client.get(reverse("submissions:dashboard", args=[homework.edition.slug])).content
+    text = html.decode()
+    assert "Mon 6 Mar 2023, 23:59 Brussels time (CET)" in text
+    assert "(your time: Mon 6 Mar 2023, 17:59 New York time (EST))" in text
