@@ -105,22 +105,25 @@ class Assignment(models.Model):
     def __str__(self):
         return self.title
 
-    def clean(self):
-        unknown = [k for k in self.accepted_kinds or [] if k not in FILE_KINDS]
-        if not self.accepted_kinds or unknown:
-            raise ValidationError(
-                {"accepted_kinds": f"Choose among {', '.join(FILE_KINDS)} (got {unknown or 'none'})."}
-            )
-        try:
-            self._resolve_due_at()
-        except timeutils.NonexistentLocalTime as exc:
-            raise ValidationError({"due_time": str(exc)}) from exc
-
     def save(self, *args, **kwargs):
         self.due_at = self._resolve_due_at()
         if self.pk is not None:
             self.sequence += 1
         super().save(*args, **kwargs)
+
+    def clean(self):
+        unknown = [k for k in self.accepted_kinds or [] if k not in FILE_KINDS]
+        if not self.accepted_kinds or unknown:
+            raise ValidationError(
+                {
+                    "accepted_kinds": f"Choose among {', '.join(FILE_KINDS)} "
+                    f"(got {unknown or 'none'})."
+                }
+            )
+        try:
+            self._resolve_due_at()
+        except timeutils.NonexistentLocalTime as exc:
+            raise ValidationError({"due_time": str(exc)}) from exc
 
     def _resolve_due_at(self) -> dt.datetime:
         return timeutils.localize(self.due_date, self.due_time, self.edition.timezone)

@@ -125,12 +125,12 @@ class Edition(models.Model):
     def __str__(self):
         return f"{self.course.code} {self.term}"
 
+    def get_absolute_url(self):
+        return reverse("agenda:edition", kwargs={"slug": self.slug})
+
     def clean(self):
         if not timeutils.is_valid_zone(self.timezone):
             raise ValidationError({"timezone": f"Unknown time zone {self.timezone!r}."})
-
-    def get_absolute_url(self):
-        return reverse("agenda:edition", kwargs={"slug": self.slug})
 
     @property
     def is_public(self) -> bool:
@@ -190,9 +190,7 @@ class EditionSection(models.Model):
 class PreviousEdition(models.Model):
     """A link to an older edition, kept as an archive ("2021-2022")."""
 
-    edition = models.ForeignKey(
-        Edition, on_delete=models.CASCADE, related_name="previous_editions"
-    )
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="previous_editions")
     label = models.CharField(max_length=64)
     url = models.URLField(max_length=500, blank=True)
     linked_edition = models.ForeignKey(

@@ -28,7 +28,6 @@ from tests.submissions import filegen
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def _account(email, **fields):
     user = UserFactory(email=email, password=PASSWORD, **fields)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
