@@ -8,9 +8,14 @@ from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import engine, selectors
-from .models import FinalGrade
-from .serializers import FinalGradeOutputSerializer, MyEditionGradesSerializer
+from . import engine, selectors, services
+from .models import FinalGrade, MarkChange
+from .serializers import (
+    ExamMarkInputSerializer,
+    ExamMarkOutputSerializer,
+    FinalGradeOutputSerializer,
+    MyEditionGradesSerializer,
+)
 
 
 def _num(value) -> str | None:
@@ -88,3 +93,36 @@ class EditionGradesApi(generics.ListAPIView):
             return FinalGrade.objects.none()
         edition = selectors.edition_get_for_staff(slug=self.kwargs["slug"], user=self.request.user)
         return selectors.final_grades_of_edition(edition=edition)
+
+
+class ExamMarkSetApi(APIView):
+    """Record (or replace) one student's exam mark, as the CSV import does for many; the
+    change is recorded in the marks' history with ``via="api"``."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Record a student's exam mark (staff of the edition)",
+        request=ExamMarkInputSerializer,
+        responses={
+            200: ExamMarkOutputSerializer,
+            400: OpenApiResponse(description="Unknown student or component, or a bad mark"),
+            404: OpenApiResponse(description="No such edition, or you do not teach it"),
+        },
+    )
+    def post(self, request, slug: str):
+        edition = selectors.edition_get_for_staff(slug=slug, user=request.user)
+        serializer = ExamMarkInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        component = selectors.exam_component_get(edition=edition, key=data["component"])
+        student = selectors.student_find(edition=edition, identifier=data["student"])
+        mark = services.exam_mark_set(
+            actor=request.user,
+            component=component,
+            student=student,
+            via=MarkChange.Via.API,
+            score=data["score"],
+        )
+        body = {"student": student, "component": component.key, "score": mark.score}
+        return Response(ExamMarkOutputSerializer(body).data)

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -438,3 +439,32 @@ def histogram(values: Iterable[Decimal], *, maximum: Decimal, bins: int = 10) ->
         }
         for i, count in enumerate(counts)
     ]
+
+
+def exam_component_get(*, edition: Edition, key: str) -> SchemeComponent:
+    """The exam component ``key`` of the edition's scheme; a ValidationError otherwise."""
+    component = (
+        SchemeComponent.objects.select_related("scheme")
+        .filter(scheme__edition=edition, key=key, kind=SchemeComponent.Kind.EXAM)
+        .first()
+    )
+    if component is None:
+        raise ValidationError(f"The grading scheme has no exam component {key!r}.")
+    return component
+
+
+def student_find(*, edition: Edition, identifier: str) -> User:
+    """The student of ``edition`` with this student ID or e-mail; a ValidationError otherwise."""
+    who = identifier.strip()
+    student = None
+    if who:  # a blank identifier would match every student without an ID
+        student = (
+            User.objects.filter(
+                memberships__edition=edition, memberships__role=Membership.Role.STUDENT
+            )
+            .filter(Q(email__iexact=who) | Q(student_id__iexact=who))
+            .first()
+        )
+    if student is None:
+        raise ValidationError(f"No student of this edition has the ID or e-mail {who!r}.")
+    return student

@@ -92,3 +92,30 @@ class MyEditionGradesSerializer(serializers.Serializer):
     title = serializers.CharField()
     grades = ReleasedGradeSerializer(many=True)
     final = FinalGradeOutputSerializer(allow_null=True, help_text="null: no grading scheme yet")
+
+
+class ExamMarkInputSerializer(serializers.Serializer):
+    student = serializers.CharField(
+        max_length=254, help_text="The student's ID (e.g. s123456) or e-mail address"
+    )
+    component = serializers.CharField(
+        max_length=64, help_text='The key of an exam component of the scheme, e.g. "oral_exam"'
+    )
+    score = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The mark on the component's maximum; null: the student did not sit it",
+    )
+
+
+class ExamMarkStudentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    student_id = serializers.CharField()
+
+
+class ExamMarkOutputSerializer(serializers.Serializer):
+    student = ExamMarkStudentSerializer()
+    component = serializers.CharField()
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)

@@ -121,3 +121,58 @@ def test_the_schema_documents_the_grade_endpoints_without_warnings(tmp_path):
     assert "/api/v1/me/grades/" in schema
     assert "/api/v1/editions/{slug}/grades/" in schema
     assert "contribution" in schema
+
+
+def test_staff_record_an_exam_mark_through_the_api_and_the_history_says_so(
+    api, course, one_homework
+):
+    from grading.models import ExamMark, MarkChange
+
+    alice, bob = one_homework
+    url = reverse("grading-api:exam-mark-set", args=[course.edition.slug])
+    api.force_authenticate(course.instructor)
+    response = api.post(
+        url, {"student": "s2", "component": course.exam.key, "score": "15.5"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "student": {"id": bob.pk, "email": "bob@x.test", "student_id": "s2"},
+        "component": course.exam.key,
+        "score": "15.50",
+    }
+    assert ExamMark.objects.get(student=bob).score == D("15.5")
+    change = MarkChange.objects.filter(via="api").get()
+    assert change.actor == course.instructor
+    assert change.after == {"score": "15.5"}
+
+    # Replacing it is recorded with the value before.
+    api.post(
+        url, {"student": "bob@x.test", "component": course.exam.key, "score": None}, format="json"
+    )
+    latest = MarkChange.objects.filter(via="api").latest("id")
+    assert latest.before == {"score": "15.5"}
+
+
+def test_exam_mark_api_refuses_bad_input_and_non_staff(api, course, one_homework):
+    from grading.models import ExamMark
+
+    alice, _ = one_homework
+    url = reverse("grading-api:exam-mark-set", args=[course.edition.slug])
+    api.force_authenticate(course.instructor)
+    before = ExamMark.objects.count()
+    for body, fragment in [
+        ({"student": "nobody", "component": course.exam.key, "score": "10"}, "No student"),
+        ({"student": "s1", "component": "project", "score": "10"}, "no exam component"),
+        ({"student": "s1", "component": course.exam.key, "score": "25"}, "outside"),
+        ({"student": "", "component": course.exam.key, "score": "10"}, ""),
+    ]:
+        response = api.post(url, body, format="json")
+        assert response.status_code == 400, body
+        assert fragment in str(response.json())
+    assert ExamMark.objects.count() == before
+    api.force_authenticate(alice)
+    denied = api.post(
+        url, {"student": "s1", "component": course.exam.key, "score": "20"}, format="json"
+    )
+    assert denied.status_code == 404
+    assert ExamMark.objects.count() == before

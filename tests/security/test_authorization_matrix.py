@@ -219,6 +219,17 @@ RULES: dict[str, list[Case]] = {
     "grading-api:edition-grades": [
         Case(by_role(404, anonymous=401, ta=200, instructor=200), {"slug": "pub.slug"})
     ],
+    "grading-api:exam-mark-set": [
+        # POST only: reading it is "method not allowed" once signed in.
+        Case(by_role(405, anonymous=401), {"slug": "pub.slug"}),
+        # An empty body: staff of the edition get the validation error, others nothing.
+        Case(
+            by_role(404, anonymous=401, ta=400, instructor=400),
+            {"slug": "pub.slug"},
+            method="post",
+            data=lambda w: {},
+        ),
+    ],
     # Probes.
     "healthz": [Case(PUBLIC)],
     "readyz": [Case(PUBLIC)],
