@@ -221,16 +221,6 @@ def undated_events_for_edition(*, edition: Edition) -> QuerySet[Event]:
     )
 
 
-def schedule_last_modified(*, edition: Edition) -> dt.datetime:
-    """The latest change to anything on the edition's agenda (for Last-Modified / ETag)."""
-    stamps = [edition.updated_at]
-    for model in (Lecture, Event, Assignment):
-        stamp = model.objects.filter(edition=edition).aggregate(m=Max("updated_at"))["m"]
-        if stamp:
-            stamps.append(stamp)
-    return max(stamps)
-
-
 # --- Validators for conditional GET (ETag / Last-Modified) -------------------------------
 
 

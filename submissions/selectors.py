@@ -13,7 +13,6 @@ from django.utils import timezone
 from accounts.models import User
 from assignments.models import Assignment
 from courses.models import Edition, Membership
-from courses.selectors import is_edition_staff
 
 from . import deadlines
 from .models import Extension, GroupMembership, ProposalReview, StudentGroup, Submission
@@ -182,11 +181,3 @@ def student_editions(*, user: User) -> QuerySet[Edition]:
         .distinct()
         .order_by("-slug")
     )
-
-
-def can_staff(*, user: User, edition: Edition) -> bool:
-    return is_edition_staff(user=user, edition=edition)
-
-
-def latest_versions_count(*, assignment: Assignment) -> int:
-    return Submission.objects.filter(assignment=assignment).aggregate(m=Max("version"))["m"] or 0
