@@ -34,6 +34,21 @@ def effective_deadline(
     return moved.astimezone(dt.UTC) + dt.timedelta(minutes=grace_minutes)
 
 
+def for_group(assignment, extension=None) -> dt.datetime:
+    """The effective deadline of ``assignment`` for a group with ``extension`` (None: none).
+
+    Reads only attributes (``due_at``, ``edition.timezone``, ``grace_minutes``; ``days`` and
+    ``hours``), so the callers' loaded rows are enough.
+    """
+    return effective_deadline(
+        due_at=assignment.due_at,
+        tz_name=assignment.edition.timezone,
+        extension_days=extension.days if extension else 0,
+        extension_hours=extension.hours if extension else 0,
+        grace_minutes=assignment.grace_minutes,
+    )
+
+
 def is_on_time(*, official_time: dt.datetime, deadline: dt.datetime) -> bool:
     return official_time < deadline
 

@@ -90,22 +90,9 @@ def assignments_close_due(*, now: dt.datetime | None = None) -> int:
         "edition"
     )
     for assignment in candidates:
-        latest = deadlines.effective_deadline(
-            due_at=assignment.due_at,
-            tz_name=assignment.edition.timezone,
-            grace_minutes=assignment.grace_minutes,
-        )
+        latest = deadlines.for_group(assignment)
         for ext in Extension.objects.filter(assignment=assignment):
-            latest = max(
-                latest,
-                deadlines.effective_deadline(
-                    due_at=assignment.due_at,
-                    tz_name=assignment.edition.timezone,
-                    extension_days=ext.days,
-                    extension_hours=ext.hours,
-                    grace_minutes=assignment.grace_minutes,
-                ),
-            )
+            latest = max(latest, deadlines.for_group(assignment, ext))
         if latest <= now:
             closed += Assignment.objects.filter(pk=assignment.pk, closed_at__isnull=True).update(
                 closed_at=now
@@ -141,14 +128,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         for group in StudentGroup.objects.filter(edition=assignment.edition):
             if group.pk in handed_in or not members.get(group.pk):
                 continue
-            ext = extensions.get(group.pk)
-            deadline = deadlines.effective_deadline(
-                due_at=assignment.due_at,
-                tz_name=assignment.edition.timezone,
-                extension_days=ext.days if ext else 0,
-                extension_hours=ext.hours if ext else 0,
-                grace_minutes=assignment.grace_minutes,
-            )
+            deadline = deadlines.for_group(assignment, extensions.get(group.pk))
             if deadline <= now:
                 continue
             # Only the nearest lead time that has been reached (no 48 h reminder at 1 h).

@@ -105,13 +105,7 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
         assignment.edition = edition  # known already: no query when a page reads it
         ext = extensions.get(assignment.pk)
         latest_version, count = versions.get(assignment.pk, (None, 0))
-        deadline = deadlines.effective_deadline(
-            due_at=assignment.due_at,
-            tz_name=edition.timezone,
-            extension_days=ext.days if ext else 0,
-            extension_hours=ext.hours if ext else 0,
-            grace_minutes=assignment.grace_minutes,
-        )
+        deadline = deadlines.for_group(assignment, ext)
         statuses.append(
             AssignmentStatus(
                 assignment=assignment,

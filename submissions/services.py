@@ -227,13 +227,7 @@ def receipt_key() -> bytes:
 
 def group_effective_deadline(*, assignment: Assignment, group: StudentGroup) -> dt.datetime:
     extension = Extension.objects.filter(assignment=assignment, group=group).first()
-    return deadlines.effective_deadline(
-        due_at=assignment.due_at,
-        tz_name=assignment.edition.timezone,
-        extension_days=extension.days if extension else 0,
-        extension_hours=extension.hours if extension else 0,
-        grace_minutes=assignment.grace_minutes,
-    )
+    return deadlines.for_group(assignment, extension)
 
 
 def file_rules_for(assignment: Assignment) -> filechecks.FileRules:
