@@ -40,14 +40,26 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _forget_process_local_caches():
-    """Per-process copies (the schedule's local memo, throttle windows) start empty."""
+def _clear_caches():
+    from django.core.cache import cache
+    from redis.exceptions import RedisError
+
     from agenda import cache as agenda_cache
     from config import throttling
 
     agenda_cache._local.clear()
     throttling._windows.clear()
+    try:
+        cache.clear()
+    except RedisError:  # a fault test left Redis unreachable; it is its own business
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _forget_caches():
+    """Every test starts with empty caches: the shared one (Redis in CI, kept between runs
+    while databases are recreated, so ids repeat) and the per-process copies (the schedule's
+    local memo, throttle windows)."""
+    _clear_caches()
     yield
-    agenda_cache._local.clear()
-    throttling._windows.clear()
+    _clear_caches()

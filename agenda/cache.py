@@ -3,12 +3,12 @@
 Two layers, both in the shared cache (Redis in production):
 
 - the **state** of an edition: its status and the digest of its agenda (the fingerprint the
-  ETag comes from), stored with the edition's *generation*. Every save or delete of an agenda
-  model increments the generation once the transaction commits (``invalidate``, connected in
-  ``AgendaConfig.ready``), so a state computed from data read before a write is never used
-  after it. States also expire after ``STATE_TTL`` as a safety net for writes that bypass
-  model signals (``QuerySet.update``, ``bulk_create`` — the services that use them call
-  ``invalidate`` themselves).
+  ETag comes from), stored with the edition's *generation* (``config/generations.py``).
+  Every save or delete of an agenda model replaces the generation, now and once the
+  transaction commits (``invalidate``, connected in ``AgendaConfig.ready``), so a state
+  computed from data read before a write is never used after it. States also expire after
+  ``STATE_TTL`` as a safety net for writes that bypass model signals (``QuerySet.update``,
+  ``bulk_create`` — the services that use them call ``invalidate`` themselves).
 - the rendered **body** of a schedule response per query string, stored with the
   generation and the validators it was rendered under, and used only while the generation
   is current. A request served from the cache costs one round trip (``cached_response``).
@@ -18,19 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db import transaction
-from redis.exceptions import RedisError
-
+from config import generations
 from courses.models import Edition
 
 from . import selectors
-
-logger = logging.getLogger(__name__)
 
 STATE_TTL = 300
 LOCAL_SECONDS = 1.0
@@ -46,7 +40,7 @@ class EditionState:
     public: bool
     digest: str
     last_modified: dt.datetime
-    generation: int
+    generation: str | None  # None: computed while the cache was down
 
 
 def _state_key(slug: str) -> str:
@@ -64,8 +58,9 @@ def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None,
     ``last_modified_for(edition, fingerprint)`` gives the Last-Modified to remember with a
     newly computed state. One cache round trip when the state is current.
     """
-    found = _get_many([_state_key(slug), _generation_key(slug)])
-    generation = found.get(_generation_key(slug), 0)
+    fetched = generations.fetch(keys=[_state_key(slug)], generations=[_generation_key(slug)])
+    found, tokens = fetched or ({}, {})
+    generation = tokens.get(_generation_key(slug))
     state = found.get(_state_key(slug))
     if state is not None and state.generation == generation:
         return state, None
@@ -81,13 +76,14 @@ def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None,
         last_modified=last_modified_for(edition, fingerprint),
         generation=generation,
     )
-    _set(_state_key(slug), state, STATE_TTL)
+    if generation is not None:
+        generations.store(_state_key(slug), state, STATE_TTL)
     return state, edition
 
 
 @dataclass(frozen=True)
 class CachedBody:
-    generation: int
+    generation: str | None
     digest: str
     last_modified: dt.datetime
     body: bytes
@@ -109,10 +105,10 @@ def cached_response(*, slug: str, variant: str) -> CachedBody | None:
     local = _local.get((slug, variant))
     if local is not None and local[0] > now:
         return local[1]
-    keys = [_body_key(slug, variant), _generation_key(slug)]
-    found = _get_many(keys)
-    cached = found.get(keys[0])
-    if cached is None or cached.generation != found.get(keys[1], 0):
+    key, generation = _body_key(slug, variant), _generation_key(slug)
+    found, tokens = generations.fetch(keys=[key], generations=[generation]) or ({}, {})
+    cached = found.get(key)
+    if cached is None or cached.generation != tokens.get(generation):
         return None
     if len(_local) >= _LOCAL_MAX:
         _local.clear()
@@ -122,7 +118,9 @@ def cached_response(*, slug: str, variant: str) -> CachedBody | None:
 
 def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
     """Remember a public body (only public editions: the same for every viewer)."""
-    _set(
+    if state.generation is None:  # computed while the cache was down
+        return
+    generations.store(
         _body_key(state.slug, variant),
         CachedBody(state.generation, state.digest, state.last_modified, body),
         STATE_TTL,
@@ -130,43 +128,14 @@ def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
 
 
 def invalidate(*, slug: str) -> None:
-    """Forget the state of edition ``slug`` now and again once the transaction commits.
+    """Forget the state of edition ``slug``, here and in the shared cache, now and once the
+    transaction commits (see ``config/generations.py``)."""
 
-    The first bump makes concurrent readers recompute; one of them may still read the data
-    as it was before the commit, and the second bump discards what it stored.
-    """
-
-    def bump():
+    def forget_local():
         for local_key in [k for k in list(_local) if k[0] == slug]:
             _local.pop(local_key, None)
-        key = _generation_key(slug)
-        try:
-            if not cache.add(key, 1, None):
-                try:
-                    cache.incr(key)
-                except ValueError:  # evicted between add and incr
-                    cache.set(key, 1, None)
-        except RedisError:
-            logger.warning("Schedule cache of %s not invalidated: cache unavailable", slug)
 
-    bump()
-    transaction.on_commit(bump)
-
-
-# The cache is an accelerator: when it is down, read and write through to the database.
-def _get_many(keys: list[str]) -> dict:
-    try:
-        return cache.get_many(keys)
-    except RedisError:
-        logger.warning("Schedule cache unavailable: serving from the database")
-        return {}
-
-
-def _set(key: str, value, timeout: int) -> None:
-    try:
-        cache.set(key, value, timeout)
-    except RedisError:
-        pass
+    generations.invalidate(_generation_key(slug), also=forget_local)
 
 
 def _edition_slug_of(instance) -> str | None:

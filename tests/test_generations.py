@@ -1,0 +1,62 @@
+"""config/generations.py: a copy is used only while the generations it was computed under are
+current, even across a commit, an eviction or a cache outage."""
+
+import pytest
+from django.core.cache import cache
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from config import generations
+
+GEN = "test:generation"
+KEY = "test:copy"
+
+
+def current_token():
+    _, tokens = generations.fetch(keys=[], generations=[GEN])
+    return tokens[GEN]
+
+
+@pytest.mark.django_db
+def test_a_copy_stored_between_a_write_and_its_commit_is_discarded(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        generations.invalidate(GEN)
+        # A reader in another transaction still sees the data as it was before the commit.
+        stale_under = current_token()
+        generations.store(KEY, ("old data", stale_under), 60)
+    for callback in callbacks:
+        callback()
+    found, tokens = generations.fetch(keys=[KEY], generations=[GEN])
+    assert found[KEY] == ("old data", stale_under)
+    assert tokens[GEN] != stale_under
+
+
+@pytest.mark.django_db
+def test_a_generation_is_stable_until_invalidated():
+    token = current_token()
+    assert current_token() == token
+    generations.invalidate(GEN)
+    assert current_token() != token
+
+
+@pytest.mark.django_db
+def test_an_evicted_generation_never_comes_back_as_an_old_token():
+    seen = {current_token()}
+    for _ in range(20):
+        cache.delete(GEN)  # the cache evicted it
+        token = current_token()
+        assert token not in seen
+        seen.add(token)
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_readers_get_nothing_and_writers_carry_on(monkeypatch):
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    for method in ("get_many", "set", "set_many", "add", "get"):
+        monkeypatch.setattr(cache, method, down)
+    assert generations.fetch(keys=[KEY], generations=[GEN]) is None
+    generations.invalidate(GEN)
+    generations.store(KEY, "value", 60)
