@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from assignments.models import Assignment
 from courses.models import Edition, Membership
 
-from . import deadlines
+from . import cache, deadlines
 from .models import Extension, GroupMembership, ProposalReview, StudentGroup, Submission
 
 
@@ -38,29 +39,17 @@ def group_and_members(*, user: User, edition: Edition) -> tuple[StudentGroup | N
     return (memberships[0].group if memberships else None), memberships
 
 
-def membership_of(*, user: User, slug: str) -> Membership | None:
-    """The user's membership of edition ``slug``, with the edition and its course."""
-    return (
-        Membership.objects.select_related("edition__course")
-        .filter(edition__slug=slug, user=user)
-        .first()
-    )
-
-
 def group_with_members(*, group: StudentGroup) -> StudentGroup:
     return StudentGroup.objects.prefetch_related(
         Prefetch("memberships", queryset=GroupMembership.objects.select_related("user"))
     ).get(pk=group.pk)
 
 
-@dataclass
-class AssignmentStatus:
-    assignment: Assignment
+class _OnTheClock:
+    """What depends on the clock, computed at each reading (so never cached)."""
+
     deadline: dt.datetime  # the group's effective deadline (or the base one without group)
-    extended: bool
     latest_version: int | None  # the version graded, None when nothing is handed in
-    versions: int
-    review: ProposalReview | None
 
     @property
     def is_open(self) -> bool:
@@ -73,6 +62,16 @@ class AssignmentStatus:
     @property
     def seconds_left(self) -> int:
         return max(0, int((self.deadline - timezone.now()).total_seconds()))
+
+
+@dataclass
+class AssignmentStatus(_OnTheClock):
+    assignment: Assignment
+    deadline: dt.datetime
+    extended: bool
+    latest_version: int | None
+    versions: int
+    review: ProposalReview | None
 
 
 def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list[AssignmentStatus]:
@@ -117,6 +116,106 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
             )
         )
     return statuses
+
+
+@dataclass(frozen=True)
+class StatusRow(_OnTheClock):
+    """One assignment as a group stands on it: plain values, kept in the shared cache."""
+
+    assignment_id: int
+    url: str
+    title: str
+    optional: bool
+    deadline: dt.datetime
+    extended: bool
+    latest_version: int | None
+    versions: int
+    review: str  # the proposal decision's label, "" when there is none
+
+
+@dataclass(frozen=True)
+class GroupStanding:
+    group_name: str | None  # None: the viewer has no group
+    member_names: tuple[str, ...]
+    rows: tuple[StatusRow, ...]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    edition: Edition
+    role: str
+    standing: GroupStanding
+
+    @property
+    def upcoming(self) -> list[StatusRow]:
+        return [row for row in self.standing.rows if row.is_open]
+
+
+def _group_standing(*, edition: Edition, group_id: int | None) -> GroupStanding:
+    """Five queries: the group and its members, then ``assignment_statuses``."""
+    group, members = None, []
+    if group_id is not None:
+        members = list(
+            GroupMembership.objects.filter(group_id=group_id)
+            .select_related("group", "user")
+            .order_by("joined_at", "id")
+        )
+        group = members[0].group if members else None
+    rows = tuple(
+        StatusRow(
+            assignment_id=s.assignment.pk,
+            url=reverse("submissions:assignment", args=[s.assignment.pk]),
+            title=s.assignment.title,
+            optional=s.assignment.optional,
+            deadline=s.deadline,
+            extended=s.extended,
+            latest_version=s.latest_version,
+            versions=s.versions,
+            review=s.review.get_decision_display() if s.review else "",
+        )
+        for s in assignment_statuses(edition=edition, group=group)
+    )
+    return GroupStanding(
+        group_name=group.name if group else None,
+        member_names=tuple(m.user.display_name for m in members),
+        rows=rows,
+    )
+
+
+def dashboard_for_user(*, user: User, slug: str) -> Dashboard:
+    """The dashboard of edition ``slug`` for one of its members; 404 for anyone else.
+
+    One query for the membership, the edition and the viewer's group; the group's standing
+    then comes from the shared cache while nothing it shows has changed (five more queries
+    when it has: ``submissions/cache.py``).
+    """
+    membership = (
+        Membership.objects.select_related("edition__course")
+        .filter(edition__slug=slug, user=user)
+        .annotate(
+            viewer_group_id=Subquery(
+                GroupMembership.objects.filter(edition=OuterRef("edition"), user=user).values(
+                    "group_id"
+                )[:1]
+            )
+        )
+        .first()
+    )
+    if membership is not None:
+        edition, role, group_id = membership.edition, membership.role, membership.viewer_group_id
+    elif user.is_superuser:
+        edition = Edition.objects.select_related("course").filter(slug=slug).first()
+        if edition is None:
+            raise Http404("No such edition.")
+        role, group_id = Membership.Role.INSTRUCTOR, None
+    else:
+        raise Http404("You are not a member of this edition.")
+    standing = cache.group_standing(
+        edition_id=edition.pk,
+        group_id=group_id,
+        compute=lambda: _group_standing(edition=edition, group_id=group_id),
+    )
+    return Dashboard(edition=edition, role=role, standing=standing)
 
 
 def assignment_get_for_user(*, assignment_id: int, user: User) -> Assignment:

@@ -74,23 +74,15 @@ def enrol(request):
 
 @login_required
 def dashboard(request, slug):
-    membership = selectors.membership_of(user=request.user, slug=slug)
-    if membership is not None:
-        edition, role = membership.edition, membership.role
-    else:
-        edition, role = _edition_for_member(slug, request.user)
-    group, members = selectors.group_and_members(user=request.user, edition=edition)
-    statuses = selectors.assignment_statuses(edition=edition, group=group)
+    board = selectors.dashboard_for_user(user=request.user, slug=slug)
     return render(
         request,
         "submissions/dashboard.html",
         {
-            "edition": edition,
-            "role": role,
-            "group": group,
-            "members": members,
-            "statuses": statuses,
-            "upcoming": [s for s in statuses if s.is_open],
+            "edition": board.edition,
+            "role": board.role,
+            "standing": board.standing,
+            "upcoming": board.upcoming,
             "viewer_tz": request.user.time_zone or None,
         },
     )

@@ -1,4 +1,8 @@
+import datetime as dt
+import functools
+
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -36,8 +40,14 @@ def in_zone(moment, tz_name: str) -> str:
 @register.simple_tag
 def deadline(moment, tz_name: str, viewer_tz: str | None = None):
     """``<time>`` in the edition's zone, and the viewer's own zone when it differs."""
-    from django.utils.html import format_html
+    # In UTC: equal instants in different zones are equal keys, and must render alike.
+    return _deadline_html(moment.astimezone(dt.UTC), tz_name, viewer_tz or None)
 
+
+# A page lists the same few deadlines again and again (a dashboard shows each twice on every
+# reload): the markup depends on nothing else, so it is kept.
+@functools.lru_cache(maxsize=4096)
+def _deadline_html(moment, tz_name: str, viewer_tz: str | None):
     html = format_html(
         '<time datetime="{}">{}</time>', moment.isoformat(), in_zone(moment, tz_name)
     )
