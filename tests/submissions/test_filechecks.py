@@ -693,11 +693,12 @@ def test_wall_clock_timeout_stops_a_hanging_worker(monkeypatch):
 
 
 def test_cpu_limit_stops_a_pdf_that_is_slow_to_read():
-    # Extracting the text of 60,000 lines takes several CPU seconds; the limit is one.
+    # Extracting the text of 200,000 lines takes over 10 CPU seconds on the machine this
+    # was written on (60,000 took 1.5 s: too close to the limit of one on a fast day).
     limits = ParseLimits(cpu_seconds=1, wall_seconds=120)
     started = time.monotonic()
 
-    error = rejection("r.pdf", filegen.slow_text_pdf(60_000), READING_REPORT, limits)
+    error = rejection("r.pdf", filegen.slow_text_pdf(200_000), READING_REPORT, limits)
 
     assert error.code == "timeout"
     assert time.monotonic() - started < 60
