@@ -1,13 +1,15 @@
-"""Child process that parses one uploaded file under resource limits.
+"""The child process that parses one uploaded file under resource limits.
 
-Started by ``submissions.filechecks`` (never by hand): the request (kind, rules, limits) is
-JSON in ``argv``, the file's bytes come on stdin, and one JSON line goes to stdout, either
+Started by ``submissions.filechecks`` (never by hand), forked from multiprocessing's fork
+server, which has this module and the parsers imported already: a check costs a fork, not
+an interpreter start. ``run`` gets the request (kind, rules, limits) as JSON, the file's
+bytes, and the write end of a pipe, on which it sends one dict, either
 ``{"ok": {"pages": ..., "counted_pages": ...}}`` or ``{"rejected": {"code": ..., "message": ...}}``.
 
-The parser is imported before the limits are set, so the limits bound the parsing of the file
-and not the interpreter's start-up. Running out of CPU time kills the process with
-SIGXCPU (the parent reports "timeout"); running out of address space raises MemoryError,
-reported as "too_complex". The parent also applies a wall-clock timeout.
+The limits are set after the process starts, so they bound the parsing of the file and not
+what the fork server had loaded. Running out of CPU time kills the process with SIGXCPU
+(the parent reports "timeout"); running out of address space raises MemoryError, reported
+as "too_complex". The parent also applies a wall-clock timeout.
 """
 
 from __future__ import annotations
@@ -56,26 +58,25 @@ def apply_limits(*, cpu_seconds: int, memory_bytes: int) -> None:
     _limit(resource.RLIMIT_AS, memory_bytes)
 
 
-def main(request_json: str) -> None:
+def run(request_json: str, content: bytes, reply) -> None:
+    """Check ``content`` as ``request_json`` says and send the verdict on ``reply``."""
     request = json.loads(request_json)
     kind = filechecks.FileKind(request["kind"])
-    importlib.import_module(_PARSER_MODULES[kind])
-    # Only our JSON line goes to the real stdout; anything a library prints goes to stderr.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    importlib.import_module(_PARSER_MODULES[kind])  # preloaded by the fork server: no cost
+    # Anything a library prints goes to stderr, never mixed with the server's output.
     sys.stdout = sys.stderr
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
 
-    content = sys.stdin.buffer.read()
     rules = filechecks.rules_from_request(request["rules"])
     apply_limits(cpu_seconds=request["cpu_seconds"], memory_bytes=request["memory_bytes"])
     try:
         inspection = filechecks.inspect_content(kind, content, rules)
-        reply = {"ok": {"pages": inspection.pages, "counted_pages": inspection.counted_pages}}
+        verdict = {"ok": {"pages": inspection.pages, "counted_pages": inspection.counted_pages}}
     except filechecks.FileRejected as rejected:
-        reply = {"rejected": {"code": rejected.code.value, "message": rejected.message}}
+        verdict = {"rejected": {"code": rejected.code.value, "message": rejected.message}}
     except MemoryError:
         # Too little memory left even to report it properly.
         os._exit(filechecks.WORKER_EXIT_NO_MEMORY)
-    out.write(json.dumps(reply) + "\n")
-    out.flush()
+    reply.send(verdict)
+    reply.close()

@@ -7,7 +7,6 @@ the end run the real worker subprocess, with its CPU, memory and wall-clock limi
 import hashlib
 import io
 import json
-import sys
 import time
 
 import pytest
@@ -21,7 +20,7 @@ from submissions.filechecks import (
     ParseLimits,
     check_file,
 )
-from tests.submissions import filegen
+from tests.submissions import filegen, misbehaving_workers
 
 MiB = 1024 * 1024
 IN_PROCESS = ParseLimits(isolated=False)
@@ -673,11 +672,7 @@ def test_worker_accepts_valid_files(name, data, rules, pages):
 
 
 def test_wall_clock_timeout_stops_a_hanging_worker(monkeypatch):
-    monkeypatch.setattr(
-        filechecks,
-        "_worker_command",
-        lambda request: [sys.executable, "-c", "import time; time.sleep(60)"],
-    )
+    monkeypatch.setattr(filechecks, "_worker_target", lambda: misbehaving_workers.hang)
     started = time.monotonic()
 
     error = rejection(
@@ -719,25 +714,18 @@ def test_memory_limit_stops_a_notebook_that_is_costly_to_parse():
 
 
 def test_worker_killed_by_the_system_is_reported_as_over_the_limits(monkeypatch):
-    monkeypatch.setattr(
-        filechecks,
-        "_worker_command",
-        lambda request: [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), 9)"],
-    )
+    monkeypatch.setattr(filechecks, "_worker_target", lambda: misbehaving_workers.killed)
 
     error = rejection("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
 
     assert error.code == "timeout"
 
 
-def test_broken_worker_is_a_server_error_not_a_verdict_on_the_file(monkeypatch):
-    monkeypatch.setattr(
-        filechecks,
-        "_worker_command",
-        lambda request: [sys.executable, "-c", "import sys; sys.exit('worker bug')"],
-    )
+@pytest.mark.parametrize("worker", ["crash", "silent"])
+def test_broken_worker_is_a_server_error_not_a_verdict_on_the_file(monkeypatch, worker):
+    monkeypatch.setattr(filechecks, "_worker_target", lambda: getattr(misbehaving_workers, worker))
 
-    with pytest.raises(RuntimeError, match="worker bug"):
+    with pytest.raises(RuntimeError, match="file check worker failed with exit code"):
         check_file(
             name="r.pdf",
             data=filegen.pdf(filegen.text_pages(1)),
