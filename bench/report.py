@@ -4,10 +4,13 @@
 
 RUN_DIR holds ``<name>.wrk`` (wrk's output with the BENCH_JSON line of wrk_report.lua) or
 ``<name>.status`` (the HTTP status when the endpoint was not there to measure), ``endpoints``
-(name connections path lines, in order) and ``config.json`` (how the server ran).
+(name connections path lines, in order), ``users-<think>.json`` (bench/users.py's runs) and
+``config.json`` (how the server ran).
 
 Targets (docs/performance.md): the schedule API serves at least 60 % of /healthz's req/s;
-a student's dashboard answers within 100 ms at the 99th percentile with 20 connections.
+a student's dashboard answers within 100 ms at the 99th percentile with 20 concurrent users
+(bench/users.py: 20 students reloading after a pause). wrk's 20 connections that never pause
+are reported beside it as the saturation test.
 """
 
 import datetime as dt
@@ -18,7 +21,7 @@ import sys
 from pathlib import Path
 
 TARGET_RATIO = 0.60  # docs/performance.md: schedule ≥ 60 % of /healthz's req/s
-DASHBOARD_P99_MS = 100.0  # docs/performance.md: dashboard p99 < 100 ms at 20 connections
+DASHBOARD_P99_MS = 100.0  # docs/performance.md: dashboard p99 < 100 ms at 20 concurrent users
 
 
 def _cpu_model() -> str:
@@ -68,6 +71,9 @@ def _measure(run_dir: Path, name: str, path: str, connections: int) -> dict:
         errors=raw["errors"],
         bytes_per_response=round(raw["bytes"] / max(raw["requests"], 1)),
     )
+    split_file = run_dir / f"{name}.split"
+    if split_file.exists():
+        result["connections_per_worker"] = [int(n) for n in split_file.read_text().split()]
     cpu_file = run_dir / f"{name}.cpu"
     if cpu_file.exists() and raw["requests"]:
         app_before, app_after, db_before, db_after = map(float, cpu_file.read_text().split())
@@ -107,6 +113,10 @@ def main(run_dir: Path, output: Path) -> None:
                 schedule["cpu_bound_rps_per_core"] / healthz["cpu_bound_rps_per_core"], 3
             )
 
+    users = sorted(
+        (json.loads(path.read_text()) for path in run_dir.glob("users-*.json")),
+        key=lambda run: -run["think_s"],
+    )
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -127,9 +137,10 @@ def main(run_dir: Path, output: Path) -> None:
         "target_ratio": TARGET_RATIO,
         "target_met": None if ratio is None else ratio >= TARGET_RATIO,
         "dashboard_p99_target_ms": DASHBOARD_P99_MS,
+        "dashboard_users": users,
         "dashboard_target_met": (
-            endpoints["dashboard"]["p99_ms"] < DASHBOARD_P99_MS
-            if endpoints.get("dashboard", {}).get("status") == "measured"
+            all(run["p99_ms"] < DASHBOARD_P99_MS and not run["errors"] for run in users)
+            if users
             else None
         ),
     }
@@ -147,14 +158,14 @@ def main(run_dir: Path, output: Path) -> None:
         )
     print(
         "| endpoint | conns | req/s | / healthz | p50 (ms) | p90 (ms) | p99 (ms) | errors "
-        "| server CPU (ms/req) | DB CPU (ms/req) |"
+        "| server CPU (ms/req) | DB CPU (ms/req) | conns per worker |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for name, result in endpoints.items():
         label = f"`{result['path']}`" + (" (POST)" if name == "upload" else "")
         if result["status"] == "pending":
             print(f"| {label} | {result['connections']} | pending (HTTP {result['http_status']})"
-                  " | | | | | | | |")  # fmt: skip
+                  " | | | | | | | | |")  # fmt: skip
             continue
         errors = sum(result["errors"].values())
         print(
@@ -162,7 +173,8 @@ def main(run_dir: Path, output: Path) -> None:
             f"| {result.get('to_healthz', '')} | {result['p50_ms']:.2f} "
             f"| {result['p90_ms']:.2f} | {result['p99_ms']:.2f} | {errors} "
             f"| {result.get('app_cpu_ms_per_request', '')} "
-            f"| {result.get('db_cpu_ms_per_request', '')} |"
+            f"| {result.get('db_cpu_ms_per_request', '')} "
+            f"| {'/'.join(map(str, result.get('connections_per_worker', [])))} |"
         )
     if ratio is None:
         print("\nschedule / healthz: pending (schedule endpoint not measured)")
@@ -171,12 +183,19 @@ def main(run_dir: Path, output: Path) -> None:
         print(f"\nschedule / healthz: {ratio:.2f} ({verdict} the ≥ {TARGET_RATIO:.2f} target)")
         if cpu_ratio is not None:
             print(f"schedule / healthz by CPU cost per request: {cpu_ratio:.2f}")
-    if report["dashboard_target_met"] is not None:
-        verdict = "meets" if report["dashboard_target_met"] else "MISSES"
+    for run in users:
+        verdict = "meets" if run["p99_ms"] < DASHBOARD_P99_MS and not run["errors"] else "MISSES"
         print(
-            f"dashboard p99 at {endpoints['dashboard']['connections']} connections: "
-            f"{endpoints['dashboard']['p99_ms']:.1f} ms ({verdict} the < {DASHBOARD_P99_MS:.0f} ms "
-            "target)"
+            f"dashboard, {run['users']} users pausing {run['think_s']} s between loads: "
+            f"{run['requests'] / run['seconds']:.1f} req/s, p50 {run['p50_ms']:.1f} ms, "
+            f"p99 {run['p99_ms']:.1f} ms, {run['errors']} errors "
+            f"({verdict} the < {DASHBOARD_P99_MS:.0f} ms target)"
+        )
+    if endpoints.get("dashboard", {}).get("status") == "measured":
+        print(
+            f"dashboard saturation, {endpoints['dashboard']['connections']} connections that "
+            f"never pause: {endpoints['dashboard']['rps']:.1f} req/s, "
+            f"p99 {endpoints['dashboard']['p99_ms']:.1f} ms"
         )
     print(f"\nwritten to {output}")
 

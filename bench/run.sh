@@ -12,7 +12,8 @@
 #
 # Knobs (environment): BENCH_DURATION (s per endpoint, 15), BENCH_WARMUP (s, 3),
 # BENCH_CONNECTIONS (8), BENCH_DASHBOARD_CONNECTIONS (20), BENCH_WORKERS (2),
-# BENCH_THREADS (4), BENCH_PORT (8200), BENCH_EDITION (info8010-2023),
+# BENCH_THREADS (4), BENCH_PORT (8200), BENCH_EDITION (info8010-2023), BENCH_USERS (20),
+# BENCH_THINK (1.0 s) and BENCH_THINK_FAST (0.1 s) for the simulated users, BENCH_USERS_SECONDS (30),
 # BENCH_OUTPUT (bench/results/latest.json), BENCH_WAIT_QUIET (s to wait for a quiet machine
 # before measuring, 0) and BENCH_QUIET_LOAD (the 1-minute load average that counts as quiet, 1).
 set -euo pipefail
@@ -62,6 +63,7 @@ if ! command -v wrk >/dev/null; then
 fi
 [[ -x $PY && -x $GUNICORN ]] || die "no virtualenv: run 'make install-dev' (make bench does)"
 command -v curl >/dev/null || die "curl is missing: apt-get install -y curl"
+command -v ss >/dev/null || die "ss is missing: apt-get install -y iproute2"
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
     log "starting PostgreSQL"
@@ -179,6 +181,10 @@ endpoints=(
     "dashboard /editions/$SCALE_EDITION/dashboard/ text/html $DASHBOARD_CONNECTIONS session"
     "upload $SCALE_UPLOAD_PATH application/json $CONNECTIONS upload"
 )
+worker_split() {  # connections each gunicorn worker holds now, most first: "5 3"
+    ss -tnpH state established "( sport = :$PORT )" | grep -o 'pid=[0-9]*' | sort | uniq -c \
+        | awk '{print $1}' | sort -rn | tr '\n' ' ' || true
+}
 probe() {  # path accept mode -> HTTP status of one request like those wrk will send
     case $3 in
         session) http_status "$1" "$2" -H "$cookie" ;;
@@ -213,19 +219,37 @@ for entry in "${endpoints[@]}"; do
     app_pids=$(echo "$server_pid" $(pgrep -P "$server_pid" || true))
     db_pids=$("${PG_ADMIN[@]}" -tA -c \
         "SELECT pid FROM pg_stat_activity WHERE datname = '$DB_NAME'" | tr '\n' ' ')
-    app_before=$("$PY" bench/cpu.py $app_pids)
-    db_before=$("$PY" bench/cpu.py $db_pids)
-    timeout $((DURATION + 60)) wrk "${wrk_args[@]}" -d"${DURATION}s" "http://$HOST:$PORT$path" \
-        >"$run_dir/$name.wrk"
-    echo "$app_before $("$PY" bench/cpu.py $app_pids) $db_before $("$PY" bench/cpu.py $db_pids)" \
-        >"$run_dir/$name.cpu"
+    # Each worker accepts connections for itself, and wrk keeps its connections open: now and
+    # then every connection lands on one worker, and the run measures one process on one core
+    # (half the req/s, the other core idle). Such a run is measured again (up to 3 times);
+    # the split is recorded with the results.
+    for attempt in 1 2 3; do
+        app_before=$("$PY" bench/cpu.py $app_pids)
+        db_before=$("$PY" bench/cpu.py $db_pids)
+        timeout $((DURATION + 60)) wrk "${wrk_args[@]}" -d"${DURATION}s" \
+            "http://$HOST:$PORT$path" >"$run_dir/$name.wrk" &
+        wrk_pid=$!
+        sleep 1
+        split=$(worker_split)
+        wait "$wrk_pid"
+        echo "$app_before $("$PY" bench/cpu.py $app_pids) $db_before $("$PY" bench/cpu.py $db_pids)" \
+            >"$run_dir/$name.cpu"
+        (( WORKERS < 2 || $(wc -w <<<"$split") >= 2 )) && break
+        log "$path: all connections went to one worker (attempt $attempt of 3)"
+    done
+    echo "$split" >"$run_dir/$name.split"
 done
 
-# The dashboard as people use it: 20 students, each reloading about once a second.
-log "dashboard with ${BENCH_USERS:-20} users thinking ${BENCH_THINK:-1.0}s between loads"
-"$PY" bench/users.py "http://$HOST:$PORT/editions/$SCALE_EDITION/dashboard/" \
-    --users "${BENCH_USERS:-20}" --think "${BENCH_THINK:-1.0}" --seconds "$DURATION" \
-    --cookie "sessionid=$SCALE_SESSION" --output bench/results/users-latest.json
+# The dashboard as people use it (the target's measure): 20 students with the page open, each
+# reloading after a pause — about once a second (BENCH_THINK), then ten times as often
+# (BENCH_THINK_FAST) to show the margin. wrk's closed loop above is the saturation test.
+users_seconds=${BENCH_USERS_SECONDS:-30}
+for think in "${BENCH_THINK:-1.0}" "${BENCH_THINK_FAST:-0.1}"; do
+    log "dashboard with ${BENCH_USERS:-20} users thinking ${think}s between loads, ${users_seconds}s"
+    "$PY" bench/users.py "http://$HOST:$PORT/editions/$SCALE_EDITION/dashboard/" \
+        --users "${BENCH_USERS:-20}" --think "$think" --seconds "$users_seconds" \
+        --cookie "sessionid=$SCALE_SESSION" --output "$run_dir/users-$think.json" >/dev/null
+done
 
 loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
