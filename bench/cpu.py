@@ -5,8 +5,9 @@
 On a shared 2-core machine wall-clock throughput moves with whatever else runs; the CPU a
 request costs the server (gunicorn) and the database (its PostgreSQL backends) moves much
 less, so bench/run.sh records both. A process that has exited counts as 0. The CPU of a
-process's children that it has waited for counts too: the file-check process each upload
-starts (submissions.filechecks) is part of what an upload costs the server.
+process's children that it has waited for counts too: the file-check process forked for
+each upload (submissions.filechecks), reaped by its check server, is part of what an upload
+costs the server.
 """
 
 import os

@@ -181,6 +181,11 @@ endpoints=(
     "dashboard /editions/$SCALE_EDITION/dashboard/ text/html $DASHBOARD_CONNECTIONS session"
     "upload $SCALE_UPLOAD_PATH application/json $CONNECTIONS upload"
 )
+descendants() {  # pid -> that process and all its descendants
+    local pid
+    echo "$1"
+    for pid in $(pgrep -P "$1" || true); do descendants "$pid"; done
+}
 worker_split() {  # connections each gunicorn worker holds now, most first: "5 3"
     ss -tnpH state established "( sport = :$PORT )" | grep -o 'pid=[0-9]*' | sort | uniq -c \
         | awk '{print $1}' | sort -rn | tr '\n' ' ' || true
@@ -214,9 +219,9 @@ for entry in "${endpoints[@]}"; do
     # wrk stops itself after -d; timeout is the backstop if it ever does not.
     timeout $((WARMUP + 60)) wrk "${wrk_args[@]}" -d"${WARMUP}s" "http://$HOST:$PORT$path" \
         >/dev/null
-    # CPU spent by gunicorn (master + workers, with the file-check processes they waited for)
-    # and by this database's backends while wrk runs.
-    app_pids=$(echo "$server_pid" $(pgrep -P "$server_pid" || true))
+    # CPU spent by gunicorn (master, workers and their file-check servers, each with the
+    # check processes it forked and reaped) and by this database's backends while wrk runs.
+    app_pids=$(descendants "$server_pid")
     db_pids=$("${PG_ADMIN[@]}" -tA -c \
         "SELECT pid FROM pg_stat_activity WHERE datname = '$DB_NAME'" | tr '\n' ' ')
     # Each worker accepts connections for itself, and wrk keeps its connections open: now and

@@ -19,7 +19,7 @@ Parsing hostile files (PDF bombs, deeply nested objects, broken cross-reference 
 in a child process with CPU-time and address-space limits and a wall-clock timeout
 (``submissions/filechecks_worker.py``), so a bad file is refused with "could not be read within
 the server's limits" instead of tying up a web worker. Each file gets a process of its own,
-forked from a fork server that has the parsers imported (a few milliseconds of CPU, where
+forked from a check server that has the parsers imported (a few milliseconds of CPU, where
 starting an interpreter and importing them took about 90). ``ParseLimits(isolated=False)`` runs the
 same code in-process; it is meant for unit tests of the pure logic, not for production.
 
@@ -32,10 +32,14 @@ import dataclasses
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
 import time
 import unicodedata
 import warnings
@@ -43,6 +47,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import BinaryIO
 
 MiB = 1024 * 1024
@@ -714,27 +719,119 @@ def _printable(name: str, limit: int = 80) -> str:
 
 # --- the isolated worker ----------------------------------------------------------------
 
-# The fork server imports these once; every check's process is forked from it with them
-# loaded. "__main__" is the server's own script (gunicorn's, manage.py): imported once there
-# rather than again in every child.
-_FORKSERVER_PRELOAD = ["__main__", "submissions.filechecks_worker", "pypdf", "nbformat"]
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# -I: ignore PYTHON* variables and the user site; the server finds this project explicitly.
+_SERVER_BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from submissions.filechecks_worker import serve; serve(int(sys.argv[2]))"
+)
+# The check server parses hostile files: it gets none of the web process's environment
+# (secret key, database URL), only what an interpreter needs.
+_SERVER_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TMPDIR")
+# How long after the wall-clock limit a check may still take (fork, reaping, reporting)
+# before the check server itself is deemed stuck.
+_SERVER_GRACE_SECONDS = 5.0
 
 
-def _worker_context():
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_FORKSERVER_PRELOAD)  # used when the server first starts
-    return context
+# Frames between the web process, the check server and its children: a 4-byte big-endian
+# length, then the payload.
+_FRAME_HEADER = struct.Struct(">I")
+MAX_FRAME = 64 * 1024  # every frame but the file's bytes
 
 
-def _worker_target():
-    """The function the child runs (a seam for tests that swap in a misbehaving worker)."""
-    from submissions import filechecks_worker
-
-    return filechecks_worker.run
+def write_frame(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(_FRAME_HEADER.pack(len(payload)) + payload)
 
 
-def worker_request(kind: FileKind, rules: FileRules, limits: ParseLimits) -> str:
-    """The JSON the parent passes to the worker on its command line."""
+def read_frame(sock: socket.socket, max_bytes: int = MAX_FRAME) -> bytes | None:
+    """One frame, or None at EOF before it starts. A frame longer than ``max_bytes`` or EOF
+    inside a frame is a protocol error (``ValueError``)."""
+    header = _read_exactly(sock, _FRAME_HEADER.size, eof_ok=True)
+    if header is None:
+        return None
+    (length,) = _FRAME_HEADER.unpack(header)
+    if length > max_bytes:
+        raise ValueError(f"frame of {length} bytes, at most {max_bytes} expected")
+    return _read_exactly(sock, length, eof_ok=False)
+
+
+def _read_exactly(sock: socket.socket, size: int, *, eof_ok: bool) -> bytes | None:
+    chunks, missing = [], size
+    while missing:
+        chunk = sock.recv(min(missing, MiB))
+        if not chunk:
+            if eof_ok and missing == size:
+                return None
+            raise ValueError("the connection ended inside a frame")
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def _server_command(control_fd: int) -> list[str]:
+    """The check server's command line (a seam for tests that swap in misbehaving children)."""
+    return [sys.executable, "-I", "-c", _SERVER_BOOTSTRAP, str(_PROJECT_ROOT), str(control_fd)]
+
+
+class _CheckServer:
+    """This web process's check server (``submissions/filechecks_worker.py``)."""
+
+    def __init__(self) -> None:
+        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 — our interpreter, our module
+                _server_command(theirs.fileno()),
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env={k: v for k, v in os.environ.items() if k in _SERVER_ENV_KEEP},
+            )
+        finally:
+            theirs.close()
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+
+    def submit(self, header: bytes, fds: list[int]) -> None:
+        with self.lock:
+            socket.send_fds(self.control, [header], fds)
+
+    def stop(self) -> None:
+        self.control.close()  # the server ends when this closes, and kills its children
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_server: _CheckServer | None = None
+_server_lock = threading.Lock()
+
+
+def _check_server(*, restart: bool = False) -> _CheckServer:
+    """The check server, started at the first check of each process (and after a fork)."""
+    global _server
+    with _server_lock:
+        stale = (
+            _server is None or _server.owner != os.getpid() or _server.process.poll() is not None
+        )
+        if restart or stale:
+            if _server is not None and _server.owner == os.getpid():
+                _server.stop()
+            _server = _CheckServer()
+        return _server
+
+
+def stop_check_server() -> None:
+    """Stop this process's check server; the next check starts another."""
+    global _server
+    with _server_lock:
+        if _server is not None and _server.owner == os.getpid():
+            _server.stop()
+        _server = None
+
+
+def worker_request(kind: FileKind, rules: FileRules, limits: ParseLimits, size: int) -> bytes:
+    """The request the web process sends to a check's child, before the file's bytes."""
     rules_fields = dataclasses.asdict(rules)
     rules_fields["accepted"] = sorted(rules.accepted)
     return json.dumps(
@@ -743,8 +840,9 @@ def worker_request(kind: FileKind, rules: FileRules, limits: ParseLimits) -> str
             "rules": rules_fields,
             "cpu_seconds": limits.cpu_seconds,
             "memory_bytes": limits.memory_bytes,
+            "size": size,
         }
-    )
+    ).encode()
 
 
 def rules_from_request(fields: dict) -> FileRules:
@@ -754,41 +852,58 @@ def rules_from_request(fields: dict) -> FileRules:
 def _inspect_isolated(
     kind: FileKind, content: bytes, rules: FileRules, limits: ParseLimits
 ) -> Inspection:
-    context = _worker_context()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_worker_target(),
-        args=(worker_request(kind, rules, limits), bytes(content), sender),
-        daemon=True,
-    )
-    deadline = time.monotonic() + limits.wall_seconds
+    data, data_child = socket.socketpair()
+    status, status_server = socket.socketpair()
+    deadline = time.monotonic() + limits.wall_seconds + _SERVER_GRACE_SECONDS
     try:
-        child.start()
-        sender.close()  # the child's end: EOF here once the child is gone
-        reply = None
-        if receiver.poll(limits.wall_seconds):
-            try:
-                reply = receiver.recv()
-            except EOFError:  # it died without a verdict
-                reply = None
-        child.join(max(0.0, deadline - time.monotonic()))
-        if child.exitcode is None:
-            raise _limits_rejection(RejectCode.TIMEOUT)
+        header = json.dumps({"wall": limits.wall_seconds}).encode()
+        fds = [data_child.fileno(), status_server.fileno()]
+        try:
+            _check_server().submit(header, fds)
+        except OSError:  # the server died (killed, out of memory): start another, once
+            _check_server(restart=True).submit(header, fds)
+        data_child.close()
+        status_server.close()
+        verdict = _exchange(
+            data, [worker_request(kind, rules, limits, len(content)), content], deadline
+        )
+        if verdict is not None and "rejected" in verdict:
+            raise FileRejected(verdict["rejected"]["code"], verdict["rejected"]["message"])
+        if verdict is not None and "ok" in verdict:
+            return Inspection(**verdict["ok"])
+        ending = _read_json(status, deadline)
     finally:
-        if child.is_alive():
-            child.kill()
-            child.join()
-        receiver.close()
-        sender.close()
-    status = child.exitcode
-    if status in (-signal.SIGXCPU, -signal.SIGKILL):
+        for sock in (data, data_child, status, status_server):
+            sock.close()
+    if ending is None:
+        raise RuntimeError("the file check server did not report on its child")
+    code = ending.get("exit")
+    if ending.get("wall") or code in (-signal.SIGXCPU, -signal.SIGKILL):
         raise _limits_rejection(RejectCode.TIMEOUT)
-    if status == WORKER_EXIT_NO_MEMORY:
+    if code == WORKER_EXIT_NO_MEMORY:
         raise _limits_rejection(RejectCode.TOO_COMPLEX)
-    if status != 0 or not isinstance(reply, dict):
-        # Not a verdict on the file: the worker itself failed (its traceback is on the
-        # server's stderr), which is a server fault.
-        raise RuntimeError(f"file check worker failed with exit code {status}")
-    if "rejected" in reply:
-        raise FileRejected(reply["rejected"]["code"], reply["rejected"]["message"])
-    return Inspection(**reply["ok"])
+    # Not a verdict on the file: the worker itself failed, which is a server fault.
+    error = (verdict or {}).get("error", "no verdict")
+    raise RuntimeError(f"file check worker failed with exit code {code}: {error}")
+
+
+def _exchange(sock: socket.socket, frames: list[bytes], deadline: float) -> dict | None:
+    """Send the request and the file to the child, then read its verdict (None if it died
+    or ran out of time without one; the server's report then says why)."""
+    try:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        for frame in frames:
+            write_frame(sock, frame)
+    except OSError:  # gone already, or stuck: its verdict, if any, or its status says
+        pass
+    return _read_json(sock, deadline)
+
+
+def _read_json(sock: socket.socket, deadline: float) -> dict | None:
+    try:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        frame = read_frame(sock)
+        value = json.loads(frame) if frame is not None else None
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,15 +1,31 @@
-"""The child process that parses one uploaded file under resource limits.
+"""The processes that parse uploaded files under resource limits.
 
-Started by ``submissions.filechecks`` (never by hand), forked from multiprocessing's fork
-server, which has this module and the parsers imported already: a check costs a fork, not
-an interpreter start. ``run`` gets the request (kind, rules, limits) as JSON, the file's
-bytes, and the write end of a pipe, on which it sends one dict, either
-``{"ok": {"pages": ..., "counted_pages": ...}}`` or ``{"rejected": {"code": ..., "message": ...}}``.
+Started by ``submissions.filechecks`` (never by hand). Each web process starts one **check
+server** (``serve``): ``python -I`` with a minimal environment, which imports the parsers
+once and then forks a **child** per file. A check thus costs a fork, not an interpreter start
+and imports, and every file still gets a fresh process of its own: nothing one hostile file
+did reaches the next one's check, and no child holds Django, a database connection or the
+web process's secrets.
 
-The limits are set after the process starts, so they bound the parsing of the file and not
-what the fork server had loaded. Running out of CPU time kills the process with SIGXCPU
-(the parent reports "timeout"); running out of address space raises MemoryError, reported
-as "too_complex". The parent also applies a wall-clock timeout.
+Protocol. The web process holds a ``SOCK_SEQPACKET`` control socket to the server. For a
+check it makes two socket pairs and sends one end of each over the control socket, with a
+header ``{"wall": seconds}``:
+
+- the **data** socket goes to the child: the web process writes the request (kind, rules,
+  limits) and the file's bytes on it and reads back one verdict,
+  ``{"ok": {"pages": ..., "counted_pages": ...}}``, ``{"rejected": {"code": ..., "message":
+  ...}}`` or ``{"error": ...}`` (a bug, not the file). The server closes its copy at once, so
+  the web process sees EOF as soon as the child is gone;
+- the **status** socket stays with the server, which writes ``{"exit": code}`` once it has
+  reaped the child (``-N`` for a signal). The server kills a child that outlives its wall
+  time (``{"exit": -9, "wall": true}``).
+
+Frames are a 4-byte big-endian length and a payload. The limits are set in the child after
+the request is read, so they bound the parsing of the file: running out of CPU time kills
+it with SIGXCPU ("timeout"), running out of address space raises MemoryError, reported by
+the exit status ``filechecks.WORKER_EXIT_NO_MEMORY`` ("too_complex"). The child's standard
+output and error go to /dev/null: with ``RLIMIT_FSIZE`` at 0, a library printing to a log
+file would otherwise kill it.
 """
 
 from __future__ import annotations
@@ -20,18 +36,26 @@ import logging
 import math
 import os
 import resource
+import selectors
+import signal
+import socket
 import sys
+import time
 import warnings
+from collections.abc import Callable
 
 from submissions import filechecks
 
-# The parser each kind needs, imported before the limits apply (and only that one: importing
-# is most of the worker's start-up time).
+# Imported by the server before it forks anything: every child has them loaded.
 _PARSER_MODULES = {
     filechecks.FileKind.PDF: "pypdf",
     filechecks.FileKind.NOTEBOOK: "nbformat",
     filechecks.FileKind.ZIP: "zipfile",
 }
+MAX_CHILDREN = 64  # checks in flight at once; more wait in the control socket's queue
+
+
+# --- the child ------------------------------------------------------------------------
 
 
 def _limit(kind: int, soft: int, hard: int | None = None) -> None:
@@ -45,9 +69,8 @@ def _limit(kind: int, soft: int, hard: int | None = None) -> None:
 def apply_limits(*, cpu_seconds: int, memory_bytes: int) -> None:
     """Bound this process: CPU time, address space, no core dumps, no files written.
 
-    ``cpu_seconds`` is counted from now (RLIMIT_CPU counts from the process start, and the
-    start-up already spent some); ``memory_bytes`` is the whole address space, interpreter
-    included.
+    ``cpu_seconds`` is counted from now (RLIMIT_CPU counts from the process start);
+    ``memory_bytes`` is the whole address space, interpreter and parsers included.
     """
     usage = resource.getrusage(resource.RUSAGE_SELF)
     spent = math.ceil(usage.ru_utime + usage.ru_stime)
@@ -58,25 +81,123 @@ def apply_limits(*, cpu_seconds: int, memory_bytes: int) -> None:
     _limit(resource.RLIMIT_AS, memory_bytes)
 
 
-def run(request_json: str, content: bytes, reply) -> None:
-    """Check ``content`` as ``request_json`` says and send the verdict on ``reply``."""
-    request = json.loads(request_json)
+def check(request: dict, content: bytes) -> dict:
+    """The verdict on ``content``: parsed under the request's limits."""
     kind = filechecks.FileKind(request["kind"])
-    importlib.import_module(_PARSER_MODULES[kind])  # preloaded by the fork server: no cost
-    # Anything a library prints goes to stderr, never mixed with the server's output.
-    sys.stdout = sys.stderr
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    warnings.simplefilter("ignore")
-
+    importlib.import_module(_PARSER_MODULES[kind])  # loaded by the server already
     rules = filechecks.rules_from_request(request["rules"])
     apply_limits(cpu_seconds=request["cpu_seconds"], memory_bytes=request["memory_bytes"])
     try:
         inspection = filechecks.inspect_content(kind, content, rules)
-        verdict = {"ok": {"pages": inspection.pages, "counted_pages": inspection.counted_pages}}
     except filechecks.FileRejected as rejected:
-        verdict = {"rejected": {"code": rejected.code.value, "message": rejected.message}}
+        return {"rejected": {"code": rejected.code.value, "message": rejected.message}}
+    return {"ok": {"pages": inspection.pages, "counted_pages": inspection.counted_pages}}
+
+
+def _child(data: socket.socket, handler: Callable[[dict, bytes], dict]) -> None:
+    """Runs in the forked child; never returns."""
+    code = 0
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        sys.stdout = sys.stderr = open(devnull, "w", closefd=False)  # noqa: SIM115
+        logging.disable(logging.CRITICAL)
+        warnings.simplefilter("ignore")
+        request = json.loads(filechecks.read_frame(data) or b"null")
+        content = filechecks.read_frame(data, max_bytes=request["size"])
+        verdict = handler(request, content)
     except MemoryError:
-        # Too little memory left even to report it properly.
-        os._exit(filechecks.WORKER_EXIT_NO_MEMORY)
-    reply.send(verdict)
-    reply.close()
+        os._exit(filechecks.WORKER_EXIT_NO_MEMORY)  # too little memory left to report it
+    except BaseException as exc:  # noqa: BLE001 — a bug, not the file: say so, then fail
+        verdict, code = {"error": f"{type(exc).__name__}: {exc}"[:2000]}, 1
+    try:
+        filechecks.write_frame(data, json.dumps(verdict).encode())
+    finally:
+        os._exit(code)
+
+
+# --- the server -----------------------------------------------------------------------
+
+
+def serve(control_fd: int, handler: Callable[[dict, bytes], dict] = check) -> None:
+    """Fork a child per check request arriving on ``control_fd``, until the web process
+    closes it; report each child's exit status; kill children past their wall time."""
+    for module in _PARSER_MODULES.values():
+        importlib.import_module(module)
+    control = socket.socket(fileno=control_fd)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the selector through wake_w
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    selector.register(wake_r, selectors.EVENT_READ)
+    children: dict[int, tuple[socket.socket, float, bool]] = {}  # pid: (status, deadline, killed)
+    accepting = True  # False while MAX_CHILDREN run: new requests wait in the socket
+
+    def start(message: bytes, fds: list[int]) -> None:
+        data, status = (socket.socket(fileno=fd) for fd in fds)
+        wall = float(json.loads(message)["wall"])
+        pid = os.fork()
+        if pid == 0:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for fd in (control.fileno(), wake_r, wake_w, status.fileno()):
+                os.close(fd)
+            for other, _, _ in children.values():
+                os.close(other.fileno())
+            _child(data, handler)
+        data.close()  # the child's now: EOF for the web process as soon as it is gone
+        children[pid] = (status, time.monotonic() + wall, False)
+
+    def reap() -> None:
+        while children:
+            pid, wait_status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                return
+            status, _, killed = children.pop(pid, (None, 0.0, False))
+            if status is None:
+                continue
+            code = os.waitstatus_to_exitcode(wait_status)
+            try:
+                filechecks.write_frame(status, json.dumps({"exit": code, "wall": killed}).encode())
+            except OSError:
+                pass  # the web process gave up on this check already
+            status.close()
+
+    while True:
+        now = time.monotonic()
+        timeout = min((d for _, d, _ in children.values()), default=now + 60) - now
+        for key, _ in selector.select(max(0.0, timeout)):
+            if key.fileobj == wake_r:
+                while True:
+                    try:
+                        if not os.read(wake_r, 512):
+                            break
+                    except BlockingIOError:
+                        break
+            else:
+                message, fds, _, _ = socket.recv_fds(control, filechecks.MAX_FRAME, 2)
+                if not message:  # the web process is gone: so are its checks
+                    for pid in children:
+                        os.kill(pid, signal.SIGKILL)
+                    return
+                start(message, fds)
+        reap()
+        if accepting and len(children) >= MAX_CHILDREN:
+            selector.unregister(control)
+            accepting = False
+        elif not accepting and len(children) < MAX_CHILDREN:
+            selector.register(control, selectors.EVENT_READ)
+            accepting = True
+        now = time.monotonic()
+        for pid, (status, deadline, killed) in list(children.items()):
+            if not killed and now >= deadline:
+                os.kill(pid, signal.SIGKILL)
+                children[pid] = (status, deadline, True)
+
+
+if __name__ == "__main__":  # python -I filechecks_worker.py is not how it starts: see serve
+    sys.exit("started by submissions.filechecks only")

@@ -4,6 +4,7 @@ Most tests run the parsers in-process (``IN_PROCESS``) to test the logic quickly
 the end run the real worker subprocess, with its CPU, memory and wall-clock limits.
 """
 
+import concurrent.futures
 import hashlib
 import io
 import json
@@ -630,6 +631,13 @@ def test_rules_accept_kind_names_and_refuse_nonsense():
 ISOLATED = ParseLimits()
 
 
+@pytest.fixture
+def serving(monkeypatch):
+    """``serving("hang")``: checks run a misbehaving child until the test ends."""
+    yield lambda handler: misbehaving_workers.serving(monkeypatch, handler)
+    filechecks.stop_check_server()
+
+
 @pytest.mark.parametrize(
     ("name", "data", "rules", "code"),
     [
@@ -671,8 +679,8 @@ def test_worker_accepts_valid_files(name, data, rules, pages):
     assert checked.sha256 == hashlib.sha256(data).hexdigest()
 
 
-def test_wall_clock_timeout_stops_a_hanging_worker(monkeypatch):
-    monkeypatch.setattr(filechecks, "_worker_target", lambda: misbehaving_workers.hang)
+def test_wall_clock_timeout_stops_a_hanging_worker(serving):
+    serving("hang")
     started = time.monotonic()
 
     error = rejection(
@@ -713,22 +721,58 @@ def test_memory_limit_stops_a_notebook_that_is_costly_to_parse():
     assert checked.kind is FileKind.NOTEBOOK
 
 
-def test_worker_killed_by_the_system_is_reported_as_over_the_limits(monkeypatch):
-    monkeypatch.setattr(filechecks, "_worker_target", lambda: misbehaving_workers.killed)
+def test_worker_killed_by_the_system_is_reported_as_over_the_limits(serving):
+    serving("killed")
 
     error = rejection("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
 
     assert error.code == "timeout"
 
 
-@pytest.mark.parametrize("worker", ["crash", "silent"])
-def test_broken_worker_is_a_server_error_not_a_verdict_on_the_file(monkeypatch, worker):
-    monkeypatch.setattr(filechecks, "_worker_target", lambda: getattr(misbehaving_workers, worker))
+@pytest.mark.parametrize(("worker", "said"), [("crash", "worker bug"), ("silent", "no verdict")])
+def test_broken_worker_is_a_server_error_not_a_verdict_on_the_file(serving, worker, said):
+    serving(worker)
 
-    with pytest.raises(RuntimeError, match="file check worker failed with exit code"):
+    with pytest.raises(RuntimeError, match=said):
         check_file(
             name="r.pdf",
             data=filegen.pdf(filegen.text_pages(1)),
             rules=PDF_ONLY,
             limits=ISOLATED,
         )
+
+
+def test_concurrent_checks_each_get_their_own_verdict():
+    """Web threads check files at the same time (a deadline rush): every one gets the
+    verdict on its own file."""
+    files = [filegen.report_pdf(pages) for pages in (1, 2, 3, 4)] * 4  # + a references page
+
+    def pages_of(data):
+        return check_file(name="r.pdf", data=data, rules=PDF_ONLY, limits=ISOLATED).pages
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        counted = list(pool.map(pages_of, files))
+
+    assert counted == [2, 3, 4, 5] * 4
+
+
+def test_a_check_server_that_died_is_replaced():
+    first = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
+    filechecks._check_server().process.kill()
+    filechecks._check_server().process.wait()
+
+    again = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
+
+    assert (again.pages, again.sha256) == (first.pages, first.sha256)
+
+
+def test_the_check_server_gets_none_of_the_web_process_secrets(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "do-not-leak")
+    monkeypatch.setenv("DATABASE_URL", "postgres://secret@db/lectern")
+    filechecks.stop_check_server()
+    accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
+
+    with open(f"/proc/{filechecks._check_server().process.pid}/environ", "rb") as environ:
+        names = {entry.split(b"=", 1)[0] for entry in environ.read().split(b"\0") if entry}
+
+    assert b"SECRET_KEY" not in names and b"DATABASE_URL" not in names
