@@ -48,7 +48,9 @@ def _state_key(slug: str) -> str:
 
 
 def _generation_key(slug: str) -> str:
-    return f"agenda:generation:{slug}"
+    # Not "agenda:generation:", which held a counter before: during a rolling deploy the older
+    # processes would fail to increment a token and their writes would go unseen.
+    return f"agenda:generation-token:{slug}"
 
 
 def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None, Edition | None]:

@@ -17,6 +17,7 @@ the database; ``invalidate`` and ``store`` log and carry on.
 from __future__ import annotations
 
 import logging
+import pickle
 import secrets
 from collections.abc import Callable, Iterable
 
@@ -51,6 +52,10 @@ def fetch(*, keys: Iterable[str], generations: Iterable[str]) -> tuple[dict, dic
     except RedisError:
         logger.warning("Shared cache unavailable: reading the database")
         return None
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError):
+        # Stored by another release, whose classes differ: as good as absent.
+        logger.warning("Unreadable cached value among %s: reading the database", keys)
+        return None
     return {k: found[k] for k in keys if k in found}, tokens
 
 
@@ -77,4 +82,5 @@ def invalidate(*generations: str, also: Callable[[], None] | None = None) -> Non
             logger.warning("Cached copies of %s not invalidated: cache unavailable", generations)
 
     replace()
-    transaction.on_commit(replace)
+    # robust: an earlier on-commit callback that raises must not skip this one.
+    transaction.on_commit(replace, robust=True)

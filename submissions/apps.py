@@ -8,7 +8,7 @@ class SubmissionsConfig(AppConfig):
         # Keep the cached group standings (submissions/cache.py) in step with every write to
         # what they are built from.
         from django.conf import settings
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from assignments.models import Assignment
         from courses.models import Edition
@@ -29,6 +29,12 @@ class SubmissionsConfig(AppConfig):
             uid = f"submissions-cache-{model._meta.label}"
             post_save.connect(receiver, sender=model, dispatch_uid=uid)
             post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete")
+        for model in (Assignment, GroupMembership, Submission, Extension, ProposalReview):
+            pre_save.connect(
+                cache.on_parent_move,
+                sender=model,
+                dispatch_uid=f"submissions-cache-{model._meta.label}-move",
+            )
         post_save.connect(
             cache.on_user_change,
             sender=settings.AUTH_USER_MODEL,

@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from config import generations
 
 SNAPSHOT_TTL = 300
-# Part of every key: change it when what is stored changes shape (its fields, or the URLs it
-# holds), so that processes of a new release never read what an older one stored.
-SNAPSHOT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -42,14 +39,20 @@ def _group_generation(group_id: int) -> str:
     return f"submissions:group-generation:{group_id}"
 
 
-def _snapshot_key(edition_id: int, group_id: int | None) -> str:
-    return f"submissions:group-standing:v{SNAPSHOT_VERSION}:{edition_id}:{group_id or 0}"
+def _snapshot_key(edition_id: int, group_id: int | None, shape: str) -> str:
+    return f"submissions:group-standing:{shape}:{edition_id}:{group_id or 0}"
 
 
-def group_standing(*, edition_id: int, group_id: int | None, compute: Callable[[], object]):
+def group_standing(
+    *, edition_id: int, group_id: int | None, shape: str, compute: Callable[[], object]
+):
     """``compute()``'s value for this edition and group, from the cache while nothing it
-    depends on has changed. One cache round trip on a hit."""
-    key = _snapshot_key(edition_id, group_id)
+    depends on has changed. One cache round trip on a hit.
+
+    ``shape`` names the value's structure (its classes' fields): part of the key, so that a
+    release whose value has another shape never reads what an older one stored.
+    """
+    key = _snapshot_key(edition_id, group_id, shape)
     watched = [_edition_generation(edition_id)]
     if group_id is not None:
         watched.append(_group_generation(group_id))
@@ -91,6 +94,30 @@ def on_group_change(sender, instance, **kwargs) -> None:
 def on_group_part_change(sender, instance, **kwargs) -> None:
     """A membership, extension or proposal review of one group."""
     invalidate_groups(instance.group_id)
+
+
+# The field that ties each watched model to the standing it is part of.
+_PARENT = {
+    "assignments.Assignment": ("edition_id", invalidate_edition),
+    "submissions.GroupMembership": ("group_id", invalidate_groups),
+    "submissions.Submission": ("group_id", invalidate_groups),
+    "submissions.Extension": ("group_id", invalidate_groups),
+    "submissions.ProposalReview": ("group_id", invalidate_groups),
+}
+
+
+def on_parent_move(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """Before a row moves to another edition or group (staff can do so in the admin), the
+    one it leaves changes too: the receivers after the save only see the new one."""
+    field, invalidate = _PARENT[sender._meta.label]
+    if instance.pk is None or raw:
+        return
+    if update_fields is not None and field not in update_fields:
+        if field.removesuffix("_id") not in update_fields:
+            return
+    old = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+    if old is not None and old != getattr(instance, field):
+        invalidate(old)
 
 
 def on_submission_change(sender, instance, created=False, update_fields=None, **kwargs) -> None:

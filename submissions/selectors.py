@@ -4,7 +4,8 @@ queries, whatever the number of submissions."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, fields
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
@@ -151,6 +152,14 @@ class Dashboard:
         return [row for row in self.standing.rows if row.is_open]
 
 
+# What a cached standing is made of (see cache.group_standing's ``shape``).
+_STANDING_SHAPE = hashlib.sha256(
+    repr(
+        [(f.name, str(f.type)) for cls in (GroupStanding, StatusRow) for f in fields(cls)]
+    ).encode()
+).hexdigest()[:12]
+
+
 def _group_standing(*, edition: Edition, group_id: int | None) -> GroupStanding:
     """Five queries: the group and its members, then ``assignment_statuses``."""
     group, members = None, []
@@ -213,6 +222,7 @@ def dashboard_for_user(*, user: User, slug: str) -> Dashboard:
     standing = cache.group_standing(
         edition_id=edition.pk,
         group_id=group_id,
+        shape=_STANDING_SHAPE,
         compute=lambda: _group_standing(edition=edition, group_id=group_id),
     )
     return Dashboard(edition=edition, role=role, standing=standing)

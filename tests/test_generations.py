@@ -60,3 +60,12 @@ def test_with_the_cache_down_readers_get_nothing_and_writers_carry_on(monkeypatc
     assert generations.fetch(keys=[KEY], generations=[GEN]) is None
     generations.invalidate(GEN)
     generations.store(KEY, "value", 60)
+
+
+@pytest.mark.django_db
+def test_a_value_another_release_cannot_read_counts_as_absent(monkeypatch):
+    def unreadable(*args, **kwargs):
+        raise AttributeError("Can't get attribute 'StatusRow' on <module 'submissions.selectors'>")
+
+    monkeypatch.setattr(cache, "get_many", unreadable)
+    assert generations.fetch(keys=[KEY], generations=[GEN]) is None

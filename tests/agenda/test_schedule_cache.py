@@ -138,7 +138,7 @@ def test_a_write_made_by_another_process_is_served_within_a_second(client, monke
     from courses.models import Lecture
 
     Lecture.objects.filter(edition=edition).update(title="After")
-    cache.set(f"agenda:generation:{edition.slug}", "changed elsewhere")
+    cache.set(f"agenda:generation-token:{edition.slug}", "changed elsewhere")
     assert client.get(url).json()["items"][0]["title"] == "Before"
     clock[0] += agenda_cache.LOCAL_SECONDS
     assert client.get(url).json()["items"][0]["title"] == "After"

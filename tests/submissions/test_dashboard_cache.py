@@ -12,8 +12,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from assignments.models import Assignment
 from courses.models import Edition
 from submissions import services
-from submissions.models import StudentGroup, Submission
-from tests.factories import AssignmentFactory
+from submissions.models import Extension, GroupMembership, StudentGroup, Submission
+from tests.factories import AssignmentFactory, EditionFactory
 from tests.submissions.conftest import make_student, pdf_upload
 
 HW1_DEADLINE = dt.datetime(2023, 3, 6, 22, 59, tzinfo=dt.UTC)  # 23:59 CET
@@ -208,3 +208,36 @@ def test_a_stranger_gets_404_even_when_the_standing_is_cached(client, edition, g
     client.force_login(UserFactory(email="stranger@example.test"))
     response = client.get(reverse("submissions:dashboard", args=[edition.slug]))
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_revoked_extension_disappears(client, edition, group, alice, ta, homework):
+    with time_machine.travel(BEFORE, tick=False):
+        services.extension_grant(actor=ta, assignment=homework, group=group, days=2)
+        assert '<span class="badge">extended</span>' in dashboard(client, alice, edition)
+        Extension.objects.filter(group=group).delete()
+        assert '<span class="badge">extended</span>' not in dashboard(client, alice, edition)
+
+
+@pytest.mark.django_db
+def test_an_assignment_moved_to_another_edition_leaves_the_old_dashboard(
+    client, edition, group, alice, homework
+):
+    other = EditionFactory(slug="info8010-other", timezone=edition.timezone)
+    with time_machine.travel(BEFORE, tick=False):
+        assert "Homework 1" in dashboard(client, alice, edition)
+        moved = Assignment.objects.get(pk=homework.pk)  # as the admin's change form does
+        moved.edition = other
+        moved.save()
+        assert "Homework 1" not in dashboard(client, alice, edition)
+
+
+@pytest.mark.django_db
+def test_a_member_moved_to_another_group_leaves_the_old_one(
+    client, edition, group, other_group, alice, bob
+):
+    assert bob.display_name in dashboard(client, alice, edition)
+    membership = GroupMembership.objects.get(user=bob, edition=edition)
+    membership.group = other_group  # staff moving a student in the admin
+    membership.save()
+    assert bob.display_name not in dashboard(client, alice, edition)
