@@ -3,10 +3,13 @@ final grades for its staff. Unreleased marks never leave through here."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from courses.models import Edition
 
 from . import engine, selectors, services
 from .models import FinalGrade, MarkChange
@@ -22,54 +25,79 @@ def _num(value) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
-class MyGradesApi(APIView):
+class MyGradesPagination(PageNumberPagination):
+    # Each edition's breakdown costs a fixed number of queries: a page of editions bounds
+    # the request's. A student seldom has more than a page of editions.
+    page_size = 5
+
+
+class MyGradesApi(generics.ListAPIView):
+    """The signed-in student's released grades and final-grade breakdown, per edition (by
+    slug, descending), a page of editions at a time."""
+
     permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MyEditionGradesSerializer
+    pagination_class = MyGradesPagination
 
     @extend_schema(
-        responses=MyEditionGradesSerializer(many=True),
         summary="My released grades and final-grade breakdown, per edition",
-    )
-    def get(self, request):
-        user = request.user
-        body = []
-        for edition in selectors.student_editions_with_grades(user=user):
-            view = selectors.student_view(edition=edition, student=user)
-            final = None
-            if view.result is not None:
-                final = FinalGradeOutputSerializer.payload(
-                    student=user,
-                    breakdown=engine.result_as_dict(view.result),
-                    reasons=list(view.result.reasons),
-                    released=view.final_released,
-                )
-            body.append(
-                {
-                    "edition": edition.slug,
-                    "title": str(edition),
-                    "grades": [
-                        {
-                            "assignment_id": g.grade.assignment_id,
-                            "assignment": g.grade.assignment.title,
-                            "score": _num(g.score),
-                            "max": _num(g.grade.assignment.max_score),
-                            "individual": bool(g.override_reason),
-                            "feedback": g.grade.feedback,
-                            "rubric": [
-                                {
-                                    "criterion": s.criterion.name,
-                                    "points": _num(s.points),
-                                    "max": _num(s.criterion.max_points),
-                                }
-                                for s in g.rubric
-                            ],
-                            "released_at": g.grade.released_at,
-                        }
-                        for g in view.grades
-                    ],
-                    "final": final,
-                }
+        parameters=[
+            OpenApiParameter(
+                "edition", str, description="Only this edition (its slug, e.g. info8010-2023)"
             )
-        return Response(MyEditionGradesSerializer(body, many=True).data)
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Edition.objects.none()
+        editions = selectors.student_editions_with_grades(user=self.request.user)
+        slug = self.request.query_params.get("edition")
+        return editions.filter(slug=slug) if slug else editions
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        body = [self._edition_payload(edition, request.user) for edition in page]
+        return self.get_paginated_response(self.get_serializer(body, many=True).data)
+
+    @staticmethod
+    def _edition_payload(edition, user) -> dict:
+        view = selectors.student_view(edition=edition, student=user)
+        final = None
+        if view.result is not None:
+            final = FinalGradeOutputSerializer.payload(
+                student=user,
+                breakdown=engine.result_as_dict(view.result),
+                reasons=list(view.result.reasons),
+                released=view.final_released,
+            )
+        return {
+            "edition": edition.slug,
+            "title": str(edition),
+            "grades": [
+                {
+                    "assignment_id": g.grade.assignment_id,
+                    "assignment": g.grade.assignment.title,
+                    "score": _num(g.score),
+                    "max": _num(g.grade.assignment.max_score),
+                    "individual": bool(g.override_reason),
+                    "feedback": g.grade.feedback,
+                    "rubric": [
+                        {
+                            "criterion": s.criterion.name,
+                            "points": _num(s.points),
+                            "max": _num(s.criterion.max_points),
+                        }
+                        for s in g.rubric
+                    ],
+                    "released_at": g.grade.released_at,
+                }
+                for g in view.grades
+            ],
+            "final": final,
+        }
 
 
 class EditionGradesApi(generics.ListAPIView):

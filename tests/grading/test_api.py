@@ -7,11 +7,15 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from courses.models import Membership
 from grading import services
-from tests.grading.conftest import SYSTEM, grade, hand_in
+from tests.factories import MembershipFactory, UserFactory
+from tests.grading.conftest import SYSTEM, Course2023, grade, hand_in, make_group
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +52,8 @@ def test_my_grades_lists_released_grades_and_the_breakdown(api, course, one_home
     alice, _ = one_homework
     api.force_authenticate(alice)
     body = api.get(reverse("grading-api:my-grades")).json()
-    [edition] = body
+    assert body["count"] == 1
+    [edition] = body["results"]
     assert edition["edition"] == course.edition.slug
     assert sorted(g["assignment"] for g in edition["grades"]) == [
         "Homework 1",
@@ -114,13 +119,48 @@ def test_students_and_other_staff_cannot_list_an_editions_grades(api, course, on
     assert api.get(reverse("grading-api:my-grades")).status_code in (401, 403)
 
 
-def test_my_grades_runs_a_fixed_number_of_queries(
-    api, course, one_homework, django_assert_max_num_queries
-):
-    alice, _ = one_homework
-    api.force_authenticate(alice)
-    with django_assert_max_num_queries(16):
-        api.get(reverse("grading-api:my-grades"))
+def _student_in_editions(count: int):
+    """One student, in ``count`` editions, with released grades in each."""
+    student = UserFactory(email="sam@x.test", student_id="s9")
+    for number in range(count):
+        course = Course2023(f"info8010-ed{number}")
+        MembershipFactory(edition=course.edition, user=student, role=Membership.Role.STUDENT)
+        group = make_group(course.edition, student, name="Solo")
+        course.complete(group, homeworks=(1,), score=15)
+    return student
+
+
+def _queries_for(api, student, **params) -> tuple[int, dict]:
+    api.force_authenticate(student)
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(reverse("grading-api:my-grades"), params).json()
+    return len(queries), body
+
+
+@pytest.mark.django_db
+def test_my_grades_queries_are_bounded_by_a_page_of_editions(api):
+    """Each edition's breakdown costs a fixed number of queries; a page holds five."""
+    many = _student_in_editions(7)
+    full_page, first = _queries_for(api, many)
+    _, second = _queries_for(api, many, page=2)
+    one_edition, _ = _queries_for(api, many, edition="info8010-ed0")
+
+    assert first["count"] == 7 and len(first["results"]) == 5 and len(second["results"]) == 2
+    seen = [e["edition"] for e in first["results"] + second["results"]]
+    assert sorted(seen) == [f"info8010-ed{n}" for n in range(7)]
+    assert all(e["grades"] and e["final"] for e in first["results"])
+    # The count and the page of editions, then the same cost for each of the five shown.
+    assert full_page == 2 + 5 * (one_edition - 2)
+
+
+@pytest.mark.django_db
+def test_my_grades_for_one_edition(api):
+    student = _student_in_editions(2)
+    queries, body = _queries_for(api, student, edition="info8010-ed1")
+    assert [e["edition"] for e in body["results"]] == ["info8010-ed1"]
+    assert queries <= 16
+    _, none = _queries_for(api, student, edition="not-mine")
+    assert none["count"] == 0
 
 
 def test_the_schema_documents_the_grade_endpoints_without_warnings(tmp_path):
