@@ -25,7 +25,7 @@ from courses.models import Edition, Membership
 from submissions.admin import EditionScopedAdmin, ReadOnlyAdminMixin
 from submissions.models import StudentGroup, Submission
 
-from . import services
+from . import selectors, services
 from .models import (
     ExamMark,
     FinalGrade,
@@ -473,13 +473,64 @@ class GradeAdmin(ScopedChoicesMixin, EditionScopedAdmin):
 # --- rubric, exam marks, scheme, final grades, history -----------------------------------------
 
 
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+class RubricCriterionForm(forms.ModelForm):
+    class Meta:
+        model = RubricCriterion
+        fields = ["assignment", "name", "max_points", "position"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("assignment") and cleaned.get("max_points"):
+            services.rubric_criterion_check(
+                assignment=cleaned["assignment"],
+                max_points=cleaned["max_points"],
+                criterion_pk=self.instance.pk,
+            )
+        return cleaned
+
+
 @admin.register(RubricCriterion)
 class RubricCriterionAdmin(ScopedChoicesMixin, EditionScopedAdmin):
+    """One criterion at a time, through the services: refused once grades use the rubric,
+    or when the maxima would pass the max score; a rubric still short of it is pointed out."""
+
+    form = RubricCriterionForm
     edition_path = "assignment__edition"
     list_display = ["assignment", "name", "max_points", "position"]
     list_filter = [AssignmentFilter]
     list_select_related = ["assignment"]
     ordering = ["assignment", "position"]
+
+    def save_model(self, request, obj, form, change):
+        services.rubric_criterion_save(criterion=obj)
+        missing = selectors.rubric_shortfall(assignment=obj.assignment)
+        if missing:
+            maximum = obj.assignment.max_score
+            self.message_user(
+                request,
+                f"The criteria of {obj.assignment} add up to {_plain(maximum - missing)} of "
+                f"{_plain(maximum)}: add criteria until they reach it.",
+                messages.WARNING,
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and selectors.rubric_in_use(obj.assignment_id):
+            return False  # the rubric is frozen once grades use it
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.rubric_criterion_delete(criterion=obj)
+
+    def delete_queryset(self, request, queryset):
+        for criterion in queryset:
+            try:
+                services.rubric_criterion_delete(criterion=criterion)
+            except ValidationError as exc:
+                self.message_user(request, f"{criterion}: {' '.join(exc.messages)}", messages.ERROR)
 
 
 class ExamMarkForm(forms.ModelForm):

@@ -422,6 +422,20 @@ def rubric_of(*, assignment: Assignment) -> list[RubricCriterion]:
     return list(RubricCriterion.objects.filter(assignment=assignment).order_by("position", "id"))
 
 
+def rubric_in_use(assignment_id: int) -> bool:
+    """Whether grades of this assignment have rubric points (its rubric is then frozen)."""
+    return Grade.objects.filter(assignment_id=assignment_id, rubric_scores__isnull=False).exists()
+
+
+def rubric_shortfall(*, assignment: Assignment) -> Decimal:
+    """How far the rubric's maxima are below the max score (0 when complete or absent)."""
+    maxima = RubricCriterion.objects.filter(assignment=assignment).values_list(
+        "max_points", flat=True
+    )
+    total = sum(maxima, Decimal(0))
+    return assignment.max_score - total if total else Decimal(0)
+
+
 def histogram(values: Iterable[Decimal], *, maximum: Decimal, bins: int = 10) -> list[dict]:
     """Counts of ``values`` in ``bins`` equal bins over [0, maximum]; the last bin is closed."""
     maximum = Decimal(maximum)

@@ -717,7 +717,7 @@ def rubric_set(
             f"The criteria add up to {_num(total)}, not the assignment's max score "
             f"{_num(assignment.max_score)}."
         )
-    if Grade.objects.filter(assignment=assignment, rubric_scores__isnull=False).exists():
+    if selectors.rubric_in_use(assignment.pk):
         current = [(c.name, c.max_points) for c in selectors.rubric_of(assignment=assignment)]
         if current != [(n, Decimal(m)) for n, m in criteria]:
             raise ValidationError("Grades already use this rubric: it can no longer change.")
@@ -727,6 +727,55 @@ def rubric_set(
         RubricCriterion(assignment=assignment, name=name, max_points=Decimal(m), position=i)
         for i, (name, m) in enumerate(criteria)
     )
+
+
+def rubric_criterion_check(
+    *, assignment: Assignment, max_points: Decimal, criterion_pk: int | None = None
+) -> None:
+    """Why one criterion cannot be added or edited as asked, if it cannot (ValidationError):
+    the rubric is frozen once grades use it, and the maxima may not pass the max score."""
+    moved_from = None
+    if criterion_pk is not None:
+        moved_from = (
+            RubricCriterion.objects.filter(pk=criterion_pk)
+            .values_list("assignment_id", flat=True)
+            .first()
+        )
+    for assignment_id in {assignment.pk, moved_from} - {None}:
+        if selectors.rubric_in_use(assignment_id):
+            raise ValidationError("Grades already use this rubric: it can no longer change.")
+    others = (
+        RubricCriterion.objects.filter(assignment=assignment)
+        .exclude(pk=criterion_pk)
+        .values_list("max_points", flat=True)
+    )
+    total = sum(others, Decimal(0)) + Decimal(max_points)
+    if total > assignment.max_score:
+        raise ValidationError(
+            f"The criteria would add up to {_num(total)}, more than the assignment's max "
+            f"score {_num(assignment.max_score)}."
+        )
+
+
+@transaction.atomic
+def rubric_criterion_save(*, criterion: RubricCriterion) -> RubricCriterion:
+    """Add or edit one criterion, as the admin does one row at a time (``rubric_set``
+    replaces a whole rubric). Checked under the assignment's row lock."""
+    assignment = Assignment.objects.select_for_update().get(pk=criterion.assignment_id)
+    rubric_criterion_check(
+        assignment=assignment, max_points=criterion.max_points, criterion_pk=criterion.pk
+    )
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def rubric_criterion_delete(*, criterion: RubricCriterion) -> None:
+    Assignment.objects.select_for_update().get(pk=criterion.assignment_id)
+    if selectors.rubric_in_use(criterion.assignment_id):
+        raise ValidationError("Grades already use this rubric: it can no longer change.")
+    criterion.delete()
 
 
 # --- sharing the work ---------------------------------------------------------------------

@@ -9,7 +9,14 @@ import pytest
 from django.urls import reverse
 
 from grading import services
-from grading.models import ExamMark, FinalGrade, Grade, GradingScheme, MarkChange
+from grading.models import (
+    ExamMark,
+    FinalGrade,
+    Grade,
+    GradingScheme,
+    MarkChange,
+    RubricCriterion,
+)
 from tests.grading.conftest import SYSTEM, Course2023, grade, hand_in
 
 pytestmark = pytest.mark.django_db
@@ -265,3 +272,65 @@ def test_admin_lists_run_a_fixed_number_of_queries(
     grow(8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def _criterion_form(course, name, maximum, position=0):
+    return {
+        "assignment": course.project.pk,
+        "name": name,
+        "max_points": str(maximum),
+        "position": str(position),
+    }
+
+
+def test_rubric_criteria_are_added_in_the_admin_up_to_the_max_score(client, course):
+    client.force_login(course.instructor)
+    add = reverse("admin:grading_rubriccriterion_add")
+
+    first = client.post(add, _criterion_form(course, "method", 12), follow=True)
+    over = client.post(add, _criterion_form(course, "report", 9, 1))
+    last = client.post(add, _criterion_form(course, "report", 8, 1), follow=True)
+
+    assert "add up to 12 of 20: add criteria until they reach it" in first.content.decode()
+    assert over.status_code == 200  # the form again, with the reason
+    assert "would add up to 21, more than the assignment&#x27;s max score 20" in (
+        over.content.decode()
+    )
+    assert "add criteria" not in last.content.decode()
+    assert [(c.name, c.max_points) for c in RubricCriterion.objects.order_by("position")] == [
+        ("method", D(12)),
+        ("report", D(8)),
+    ]
+
+
+def test_a_rubric_in_use_cannot_change_or_lose_a_criterion_in_the_admin(client, course, handed):
+    method, report = services.rubric_set(
+        assignment=course.project, criteria=[("method", D(12)), ("report", D(8))]
+    )
+    services.grade_save(
+        actor=course.ta,
+        assignment=course.project,
+        group=handed[0],
+        rubric={method.pk: D(10), report.pk: D(7)},
+        via=SYSTEM,
+    )
+    client.force_login(course.instructor)
+
+    edit = client.post(
+        reverse("admin:grading_rubriccriterion_change", args=[report.pk]),
+        _criterion_form(course, "report", 4, 1),
+    )
+    delete = client.post(
+        reverse("admin:grading_rubriccriterion_delete", args=[report.pk]), {"post": "yes"}
+    )
+    bulk = client.post(
+        reverse("admin:grading_rubriccriterion_changelist"),
+        {"action": "delete_selected", "_selected_action": [report.pk], "post": "yes"},
+    )
+
+    assert "Grades already use this rubric" in edit.content.decode()
+    assert delete.status_code == 403
+    assert bulk.status_code == 403
+    report.refresh_from_db()
+    assert report.max_points == D(8)
+    assert RubricCriterion.objects.filter(assignment=course.project).count() == 2
