@@ -743,21 +743,31 @@ def write_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(_FRAME_HEADER.pack(len(payload)) + payload)
 
 
-def read_frame(sock: socket.socket, max_bytes: int = MAX_FRAME) -> bytes | None:
+def read_frame(
+    sock: socket.socket, max_bytes: int = MAX_FRAME, *, deadline: float | None = None
+) -> bytes | None:
     """One frame, or None at EOF before it starts. A frame longer than ``max_bytes`` or EOF
-    inside a frame is a protocol error (``ValueError``)."""
-    header = _read_exactly(sock, _FRAME_HEADER.size, eof_ok=True)
+    inside a frame is a protocol error (``ValueError``); past ``deadline`` (a
+    ``time.monotonic()`` value), ``TimeoutError`` — however slowly the bytes trickle in."""
+    header = _read_exactly(sock, _FRAME_HEADER.size, eof_ok=True, deadline=deadline)
     if header is None:
         return None
     (length,) = _FRAME_HEADER.unpack(header)
     if length > max_bytes:
         raise ValueError(f"frame of {length} bytes, at most {max_bytes} expected")
-    return _read_exactly(sock, length, eof_ok=False)
+    return _read_exactly(sock, length, eof_ok=False, deadline=deadline)
 
 
-def _read_exactly(sock: socket.socket, size: int, *, eof_ok: bool) -> bytes | None:
+def _read_exactly(
+    sock: socket.socket, size: int, *, eof_ok: bool, deadline: float | None
+) -> bytes | None:
     chunks, missing = [], size
     while missing:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no complete frame in time")
+            sock.settimeout(left)
         chunk = sock.recv(min(missing, MiB))
         if not chunk:
             if eof_ok and missing == size:
@@ -778,6 +788,9 @@ class _CheckServer:
 
     def __init__(self) -> None:
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # A web process has a check in flight per thread at most, far below the server's
+        # MAX_CHILDREN: a send that cannot go through in this time means a stuck server.
+        self.control.settimeout(5.0)
         try:
             self.process = subprocess.Popen(  # noqa: S603 — our interpreter, our module
                 _server_command(theirs.fileno()),
@@ -795,7 +808,8 @@ class _CheckServer:
             socket.send_fds(self.control, [header], fds)
 
     def stop(self) -> None:
-        self.control.close()  # the server ends when this closes, and kills its children
+        with self.lock:  # not while another thread is sending on it
+            self.control.close()  # the server ends when this closes, and kills its children
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
@@ -807,14 +821,15 @@ _server: _CheckServer | None = None
 _server_lock = threading.Lock()
 
 
-def _check_server(*, restart: bool = False) -> _CheckServer:
-    """The check server, started at the first check of each process (and after a fork)."""
+def _check_server(*, failed: _CheckServer | None = None) -> _CheckServer:
+    """The check server, started at the first check of each process (and after a fork), and
+    again when it died or ``failed`` — unless another thread has replaced that one already."""
     global _server
     with _server_lock:
         stale = (
             _server is None or _server.owner != os.getpid() or _server.process.poll() is not None
         )
-        if restart or stale:
+        if stale or (failed is not None and _server is failed):
             if _server is not None and _server.owner == os.getpid():
                 _server.stop()
             _server = _CheckServer()
@@ -858,19 +873,18 @@ def _inspect_isolated(
     try:
         header = json.dumps({"wall": limits.wall_seconds}).encode()
         fds = [data_child.fileno(), status_server.fileno()]
+        server = _check_server()
         try:
-            _check_server().submit(header, fds)
-        except OSError:  # the server died (killed, out of memory): start another, once
-            _check_server(restart=True).submit(header, fds)
+            server.submit(header, fds)
+        except OSError:  # the server died (killed, out of memory) or is stuck: once more
+            _check_server(failed=server).submit(header, fds)
         data_child.close()
         status_server.close()
         verdict = _exchange(
             data, [worker_request(kind, rules, limits, len(content)), content], deadline
         )
-        if verdict is not None and "rejected" in verdict:
-            raise FileRejected(verdict["rejected"]["code"], verdict["rejected"]["message"])
-        if verdict is not None and "ok" in verdict:
-            return Inspection(**verdict["ok"])
+        if verdict is not None and ("rejected" in verdict or "ok" in verdict):
+            return _verdict(verdict)
         ending = _read_json(status, deadline)
     finally:
         for sock in (data, data_child, status, status_server):
@@ -887,6 +901,25 @@ def _inspect_isolated(
     raise RuntimeError(f"file check worker failed with exit code {code}: {error}")
 
 
+def _verdict(verdict: dict) -> Inspection:
+    """The child's verdict as an inspection or a refusal. The child parsed a hostile file and
+    may have been subverted: anything but the expected shape is a server fault."""
+    try:
+        if "rejected" in verdict:
+            rejected = FileRejected(
+                RejectCode(verdict["rejected"]["code"]), str(verdict["rejected"]["message"])
+            )
+        else:
+            ok = verdict["ok"]
+            pages, counted = ok["pages"], ok["counted_pages"]
+            if not all(n is None or (type(n) is int and n >= 0) for n in (pages, counted)):
+                raise TypeError("page counts are whole numbers")
+            return Inspection(pages=pages, counted_pages=counted)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RuntimeError(f"file check worker sent a malformed verdict: {exc!r}") from None
+    raise rejected
+
+
 def _exchange(sock: socket.socket, frames: list[bytes], deadline: float) -> dict | None:
     """Send the request and the file to the child, then read its verdict (None if it died
     or ran out of time without one; the server's report then says why)."""
@@ -901,8 +934,7 @@ def _exchange(sock: socket.socket, frames: list[bytes], deadline: float) -> dict
 
 def _read_json(sock: socket.socket, deadline: float) -> dict | None:
     try:
-        sock.settimeout(max(0.01, deadline - time.monotonic()))
-        frame = read_frame(sock)
+        frame = read_frame(sock, deadline=deadline)
         value = json.loads(frame) if frame is not None else None
     except (OSError, ValueError):
         return None

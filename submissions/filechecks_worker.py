@@ -30,6 +30,8 @@ file would otherwise kill it.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib
 import json
 import logging
@@ -43,6 +45,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from submissions import filechecks
 
@@ -53,6 +56,7 @@ _PARSER_MODULES = {
     filechecks.FileKind.ZIP: "zipfile",
 }
 MAX_CHILDREN = 64  # checks in flight at once; more wait in the control socket's queue
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 # --- the child ------------------------------------------------------------------------
@@ -76,6 +80,9 @@ def apply_limits(*, cpu_seconds: int, memory_bytes: int) -> None:
     spent = math.ceil(usage.ru_utime + usage.ru_stime)
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, 0)
+    # No new processes (for the user's other processes count too, a parser has no use for
+    # one). Not enforced for root, which a deployment never runs as.
+    _limit(resource.RLIMIT_NPROC, 0)
     # SIGXCPU at the soft limit; the hard limit (SIGKILL) one second later is the backstop.
     _limit(resource.RLIMIT_CPU, spent + cpu_seconds, spent + cpu_seconds + 1)
     _limit(resource.RLIMIT_AS, memory_bytes)
@@ -98,10 +105,12 @@ def _child(data: socket.socket, handler: Callable[[dict, bytes], dict]) -> None:
     """Runs in the forked child; never returns."""
     code = 0
     try:
+        _die_with_the_server()
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        sys.stdout = sys.stderr = open(devnull, "w", closefd=False)  # noqa: SIM115
+        os.close(devnull)
+        sys.stdout = sys.stderr = open(1, "w", closefd=False)  # noqa: SIM115
         logging.disable(logging.CRITICAL)
         warnings.simplefilter("ignore")
         request = json.loads(filechecks.read_frame(data) or b"null")
@@ -117,15 +126,36 @@ def _child(data: socket.socket, handler: Callable[[dict, bytes], dict]) -> None:
         os._exit(code)
 
 
+def _die_with_the_server() -> None:
+    """SIGKILL this child if the check server (its parent) ends first (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the CPU limit still ends it
+        return
+    if os.getppid() == 1:  # the server ended between the fork and the prctl
+        os._exit(1)
+
+
 # --- the server -----------------------------------------------------------------------
+
+
+@dataclass
+class _Running:
+    status: socket.socket  # the web process's status socket for this check
+    deadline: float
+    killed: bool = False  # by us: past its wall time, or the web process gave up on it
 
 
 def serve(control_fd: int, handler: Callable[[dict, bytes], dict] = check) -> None:
     """Fork a child per check request arriving on ``control_fd``, until the web process
-    closes it; report each child's exit status; kill children past their wall time."""
+    closes it; report each child's exit status; kill a child past its wall time or whose
+    check the web process gave up on (it closed the status socket)."""
     for module in _PARSER_MODULES.values():
         importlib.import_module(module)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a dev server is not for us
     control = socket.socket(fileno=control_fd)
+    control.setblocking(False)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -134,69 +164,85 @@ def serve(control_fd: int, handler: Callable[[dict, bytes], dict] = check) -> No
     selector = selectors.DefaultSelector()
     selector.register(control, selectors.EVENT_READ)
     selector.register(wake_r, selectors.EVENT_READ)
-    children: dict[int, tuple[socket.socket, float, bool]] = {}  # pid: (status, deadline, killed)
-    accepting = True  # False while MAX_CHILDREN run: new requests wait in the socket
+    running: dict[int, _Running] = {}
+
+    def kill(pid: int) -> None:
+        if not running[pid].killed:
+            running[pid].killed = True
+            os.kill(pid, signal.SIGKILL)
 
     def start(message: bytes, fds: list[int]) -> None:
-        data, status = (socket.socket(fileno=fd) for fd in fds)
-        wall = float(json.loads(message)["wall"])
-        pid = os.fork()
+        sockets = [socket.socket(fileno=fd) for fd in fds]
+        try:
+            data, status = sockets
+            wall = float(json.loads(message)["wall"])
+            pid = os.fork()
+        except (ValueError, TypeError, KeyError, OSError):  # a bad request, or no fork now
+            for sock in sockets:
+                sock.close()  # the web process reads EOF on both: a server fault
+            return
         if pid == 0:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            for fd in (control.fileno(), wake_r, wake_w, status.fileno()):
+            for fd in (selector.fileno(), control.fileno(), wake_r, wake_w, status.fileno()):
                 os.close(fd)
-            for other, _, _ in children.values():
-                os.close(other.fileno())
+            for other in running.values():
+                os.close(other.status.fileno())
             _child(data, handler)
         data.close()  # the child's now: EOF for the web process as soon as it is gone
-        children[pid] = (status, time.monotonic() + wall, False)
+        running[pid] = _Running(status, time.monotonic() + wall)
+        selector.register(status, selectors.EVENT_READ, pid)
 
-    def reap() -> None:
-        while children:
-            pid, wait_status = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                return
-            status, _, killed = children.pop(pid, (None, 0.0, False))
-            if status is None:
-                continue
-            code = os.waitstatus_to_exitcode(wait_status)
-            try:
-                filechecks.write_frame(status, json.dumps({"exit": code, "wall": killed}).encode())
-            except OSError:
-                pass  # the web process gave up on this check already
-            status.close()
+    def report(pid: int, wait_status: int) -> None:
+        child = running.pop(pid)
+        with contextlib.suppress(KeyError):  # unless the web process closed it already
+            selector.unregister(child.status)
+        ending = {"exit": os.waitstatus_to_exitcode(wait_status), "wall": child.killed}
+        try:
+            filechecks.write_frame(child.status, json.dumps(ending).encode())
+        except OSError:
+            pass  # the web process gave up on this check already
+        child.status.close()
 
     while True:
         now = time.monotonic()
-        timeout = min((d for _, d, _ in children.values()), default=now + 60) - now
-        for key, _ in selector.select(max(0.0, timeout)):
-            if key.fileobj == wake_r:
-                while True:
-                    try:
-                        if not os.read(wake_r, 512):
-                            break
-                    except BlockingIOError:
-                        break
-            else:
-                message, fds, _, _ = socket.recv_fds(control, filechecks.MAX_FRAME, 2)
+        deadlines = [c.deadline for c in running.values() if not c.killed]
+        timeout = max(0.0, min(deadlines, default=now + 60) - now)
+        for key, _ in selector.select(timeout):
+            if key.fileobj is control:
+                try:
+                    message, fds, _, _ = socket.recv_fds(control, filechecks.MAX_FRAME, 2)
+                except BlockingIOError:
+                    continue
                 if not message:  # the web process is gone: so are its checks
-                    for pid in children:
-                        os.kill(pid, signal.SIGKILL)
+                    for pid in list(running):
+                        kill(pid)
                     return
                 start(message, fds)
-        reap()
-        if accepting and len(children) >= MAX_CHILDREN:
-            selector.unregister(control)
-            accepting = False
-        elif not accepting and len(children) < MAX_CHILDREN:
-            selector.register(control, selectors.EVENT_READ)
-            accepting = True
+            elif key.fileobj == wake_r:
+                with contextlib.suppress(BlockingIOError):
+                    while os.read(wake_r, 512):
+                        pass
+            else:  # a status socket: the web process only ever closes it
+                with contextlib.suppress(OSError):
+                    key.fileobj.recv(1)
+                selector.unregister(key.fileobj)
+                kill(key.data)
+        while running:
+            pid, wait_status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            if pid in running:
+                report(pid, wait_status)
         now = time.monotonic()
-        for pid, (status, deadline, killed) in list(children.items()):
-            if not killed and now >= deadline:
-                os.kill(pid, signal.SIGKILL)
-                children[pid] = (status, deadline, True)
+        for pid, child in list(running.items()):
+            if now >= child.deadline:
+                kill(pid)
+        full, listening = len(running) >= MAX_CHILDREN, control in selector.get_map()
+        if full and listening:
+            selector.unregister(control)  # further requests wait in the control socket
+        elif not full and not listening:
+            selector.register(control, selectors.EVENT_READ)
 
 
 if __name__ == "__main__":  # python -I filechecks_worker.py is not how it starts: see serve

@@ -5,6 +5,7 @@ and runs in the forked child in place of the real check; ``serving`` starts a ch
 that uses one of them (``filechecks._server_command`` is the seam).
 """
 
+import json
 import os
 import signal
 import sys
@@ -54,3 +55,35 @@ def crash(request, content):
 def silent(request, content):
     """Exits cleanly without a verdict."""
     os._exit(0)
+
+
+def report_fds(request, content):
+    """Answers with how many file descriptors the child holds."""
+    fds = os.listdir("/proc/self/fd")  # the listing's own descriptor is among them
+    return {"ok": {"pages": len(fds) - 1, "counted_pages": None}}
+
+
+def answer_then_linger(request, content):
+    """Sends its verdict (its pid as the page count) itself, then keeps running."""
+    import socket
+
+    from submissions import filechecks
+
+    for fd in map(int, os.listdir("/proc/self/fd")):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                data = socket.socket(fileno=fd)
+                break
+        except OSError:
+            continue
+    verdict = {"ok": {"pages": os.getpid(), "counted_pages": None}}
+    filechecks.write_frame(data, json.dumps(verdict).encode())
+    time.sleep(60)
+
+
+def odd_pages(request, content):
+    return {"ok": {"pages": "many", "counted_pages": None}}
+
+
+def odd_code(request, content):
+    return {"rejected": {"code": "anything", "message": "<script>"}}

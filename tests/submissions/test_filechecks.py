@@ -8,6 +8,7 @@ import concurrent.futures
 import hashlib
 import io
 import json
+import os
 import time
 
 import pytest
@@ -758,12 +759,63 @@ def test_concurrent_checks_each_get_their_own_verdict():
 
 def test_a_check_server_that_died_is_replaced():
     first = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
-    filechecks._check_server().process.kill()
-    filechecks._check_server().process.wait()
+    dead = filechecks._check_server()
+    dead.process.kill()
+    dead.process.wait()
 
     again = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
 
+    assert filechecks._check_server() is not dead
     assert (again.pages, again.sha256) == (first.pages, first.sha256)
+
+
+def test_a_server_that_dies_unnoticed_is_replaced_when_a_check_cannot_reach_it(monkeypatch):
+    dead = filechecks._check_server()
+    dead.process.kill()
+    dead.process.wait()
+    monkeypatch.setattr(dead.process, "poll", lambda: None)  # looks alive: the send fails
+
+    checked = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
+
+    assert checked.pages == 1
+    assert filechecks._check_server() is not dead
+
+
+def test_a_child_holds_only_its_own_socket_and_standard_streams(serving):
+    """Not the control socket, the other checks' sockets or the server's selector."""
+    serving("report_fds")
+    checked = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED)
+    assert checked.pages == 4  # stdin, stdout, stderr (/dev/null) and its data socket
+
+
+def test_a_child_that_lingers_after_its_verdict_is_ended(serving):
+    serving("answer_then_linger")
+    started = time.monotonic()
+    pid = accepted("r.pdf", filegen.pdf(filegen.text_pages(1)), PDF_ONLY, ISOLATED).pages
+
+    assert time.monotonic() - started < 5
+    for _ in range(100):  # the server kills it once the web process is done with it
+        if not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid):
+            break
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid)
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+@pytest.mark.parametrize("worker", ["odd_pages", "odd_code"])
+def test_a_malformed_verdict_is_a_server_error(serving, worker):
+    serving(worker)
+    with pytest.raises(RuntimeError, match="malformed verdict"):
+        check_file(
+            name="r.pdf", data=filegen.pdf(filegen.text_pages(1)), rules=PDF_ONLY, limits=ISOLATED
+        )
 
 
 def test_the_check_server_gets_none_of_the_web_process_secrets(monkeypatch):
