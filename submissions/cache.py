@@ -5,9 +5,9 @@ edition the group's effective deadline, latest version and proposal decision —
 when someone writes: a hand-in, an extension, a review, a member joining or leaving, a
 renamed student, an edited assignment or edition. So it is kept in the shared cache under
 two generations (``config/generations.py``): the edition's and the group's. Every save or
-delete of a model it is built from replaces one of them (connected in
-``SubmissionsConfig.ready``); snapshots also expire after ``SNAPSHOT_TTL``, a safety net for
-writes that bypass model signals.
+delete of a model it is built from (``WATCHED``, connected in ``SubmissionsConfig.ready``)
+replaces one of them; snapshots also expire after ``SNAPSHOT_TTL``, a safety net for writes
+that bypass model signals.
 
 What depends on the clock (is a deadline still ahead, how long is left) is not cached:
 ``selectors.StatusRow`` computes it when the page is rendered. Who may see a snapshot is
@@ -78,53 +78,51 @@ def invalidate_groups(*group_ids: int) -> None:
         generations.invalidate(*(_group_generation(pk) for pk in group_ids))
 
 
-# Signal receivers (connected in SubmissionsConfig.ready).
-def on_edition_change(sender, instance, **kwargs) -> None:
-    invalidate_edition(instance.pk)
+@dataclass(frozen=True)
+class Watched:
+    """How a model's rows belong to a standing: ``parent`` names the edition or group a row
+    is part of (``"pk"``: the row is that edition or group), ``invalidate`` replaces its
+    generation. ``named_saves_show`` is False when saves that name their fields
+    (``update_fields``) never change what a standing shows."""
+
+    parent: str
+    invalidate: Callable[..., None]
+    named_saves_show: bool = True
 
 
-def on_assignment_change(sender, instance, **kwargs) -> None:
-    invalidate_edition(instance.edition_id)
-
-
-def on_group_change(sender, instance, **kwargs) -> None:
-    invalidate_groups(instance.pk)
-
-
-def on_group_part_change(sender, instance, **kwargs) -> None:
-    """A membership, extension or proposal review of one group."""
-    invalidate_groups(instance.group_id)
-
-
-# The field that ties each watched model to the standing it is part of.
-_PARENT = {
-    "assignments.Assignment": ("edition_id", invalidate_edition),
-    "submissions.GroupMembership": ("group_id", invalidate_groups),
-    "submissions.Submission": ("group_id", invalidate_groups),
-    "submissions.Extension": ("group_id", invalidate_groups),
-    "submissions.ProposalReview": ("group_id", invalidate_groups),
+# Every model a standing is built from, by label (SubmissionsConfig.ready connects them).
+WATCHED = {
+    "courses.Edition": Watched("pk", invalidate_edition),
+    "assignments.Assignment": Watched("edition_id", invalidate_edition),
+    "submissions.StudentGroup": Watched("pk", invalidate_groups),
+    "submissions.GroupMembership": Watched("group_id", invalidate_groups),
+    "submissions.Extension": Watched("group_id", invalidate_groups),
+    "submissions.ProposalReview": Watched("group_id", invalidate_groups),
+    # A hand-in's named saves only stamp it after the fact (its signature, when its e-mail
+    # went out).
+    "submissions.Submission": Watched("group_id", invalidate_groups, named_saves_show=False),
 }
+
+
+def on_change(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    """After a save or delete of a watched row: its edition's or group's standing changed."""
+    watched = WATCHED[sender._meta.label]
+    if created or update_fields is None or watched.named_saves_show:
+        watched.invalidate(getattr(instance, watched.parent))
 
 
 def on_parent_move(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
     """Before a row moves to another edition or group (staff can do so in the admin), the
     one it leaves changes too: the receivers after the save only see the new one."""
-    field, invalidate = _PARENT[sender._meta.label]
+    watched = WATCHED[sender._meta.label]
+    field = watched.parent
     if instance.pk is None or raw:
         return
-    if update_fields is not None and field not in update_fields:
-        if field.removesuffix("_id") not in update_fields:
-            return
+    if update_fields is not None and not {field, field.removesuffix("_id")} & set(update_fields):
+        return
     old = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
     if old is not None and old != getattr(instance, field):
-        invalidate(old)
-
-
-def on_submission_change(sender, instance, created=False, update_fields=None, **kwargs) -> None:
-    """A hand-in added, edited or deleted. Saves of named fields only stamp a version after
-    the fact (its signature, when its e-mail went out), which no standing shows."""
-    if created or update_fields is None:
-        invalidate_groups(instance.group_id)
+        watched.invalidate(old)
 
 
 def on_user_change(sender, instance, update_fields=None, **kwargs) -> None:

@@ -27,19 +27,6 @@ def group_of(*, user: User, edition: Edition) -> StudentGroup | None:
     return membership.group if membership else None
 
 
-def group_and_members(*, user: User, edition: Edition) -> tuple[StudentGroup | None, list]:
-    """The user's group in ``edition`` and its memberships with their users: one query."""
-    memberships = list(
-        GroupMembership.objects.filter(
-            edition=edition,
-            group__in=GroupMembership.objects.filter(edition=edition, user=user).values("group"),
-        )
-        .select_related("group", "user")
-        .order_by("joined_at", "id")
-    )
-    return (memberships[0].group if memberships else None), memberships
-
-
 def group_with_members(*, group: StudentGroup) -> StudentGroup:
     return StudentGroup.objects.prefetch_related(
         Prefetch("memberships", queryset=GroupMembership.objects.select_related("user"))
