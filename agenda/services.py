@@ -1,7 +1,8 @@
 """Writes on whole editions: publishing, archiving, and cloning an edition into a new term.
 
 They live in ``agenda`` because an edition's agenda spans ``courses`` (lectures, events) and
-``assignments`` (deadlines), and a lower app never imports a higher one (DESIGN §3).
+``assignments`` (deadlines), and a lower app never imports a higher one
+(docs/decisions/0001-layers.md).
 """
 
 from __future__ import annotations

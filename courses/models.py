@@ -103,7 +103,7 @@ class Edition(models.Model):
     enrolment_code = models.CharField(
         max_length=32, unique=True, default=_enrolment_code, help_text="Students join with it"
     )
-    # Group rules (DESIGN §6), used by the submissions issue.
+    # Group rules (docs/decisions/0003-groups.md), applied by the submissions services.
     group_min_size = models.PositiveSmallIntegerField(default=1)
     group_max_size = models.PositiveSmallIntegerField(default=3)
     groups_lock_at = models.DateTimeField(

@@ -1,5 +1,6 @@
 """Grades of submissions, rubrics, individual overrides, exam marks, the grading scheme as
-data, the stored final grades, and the history of every mark change (DESIGN §7).
+data, the stored final grades, and the history of every mark change
+(docs/decisions/0004-weighting.md).
 
 The computation itself is ``grading.engine`` (pure); ``grading.selectors`` builds its inputs
 from these rows and ``grading.services`` writes them. See docs/grading.md.

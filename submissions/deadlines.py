@@ -1,4 +1,4 @@
-"""Deadline arithmetic (DESIGN §5). Pure: no ORM.
+"""Deadline arithmetic (docs/decisions/0002-deadline-rule.md). Pure: no ORM.
 
 A submission is accepted iff its official time is strictly before the group's effective
 deadline: the assignment's deadline, moved by the group's extension in wall-clock terms in

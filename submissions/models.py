@@ -1,5 +1,6 @@
 """Groups of students, their submissions (every version kept), extensions and proposal
-reviews. Groups live here because they exist for handing in work together (DESIGN §6)."""
+reviews. Groups live here because they exist for handing in work together
+(docs/decisions/0003-groups.md)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class GroupMembership(models.Model):
 
 
 class GroupChange(models.Model):
-    """Every change of a group: who did what, to whom, when (DESIGN §6)."""
+    """Every change of a group: who did what, to whom, when (docs/decisions/0003-groups.md)."""
 
     class Action(models.TextChoices):
         CREATED = "created", "created the group"

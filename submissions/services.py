@@ -1,7 +1,7 @@
 """Every write on groups and submissions. One function per use case, each transactional.
 
 The deadline rule lives in ``submission_create`` and nowhere else: the web form, the REST
-API and the admin all call it (DESIGN §5).
+API and the admin all call it (docs/decisions/0002-deadline-rule.md).
 """
 
 from __future__ import annotations

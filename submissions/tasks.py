@@ -1,4 +1,5 @@
-"""Celery tasks: thin, take ids, call one service. Never the deadline guard (DESIGN §5)."""
+"""Celery tasks: thin, take ids, call one service. Never the deadline guard
+(docs/decisions/0009-background-work.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Deployment files and production settings (DESIGN §4).
+"""Deployment files and production settings (docs/decisions/0010-two-shapes.md).
 
 Production settings are loaded in a subprocess: the test process already runs under
 ``config.settings.test`` and Django settings cannot be swapped once configured.

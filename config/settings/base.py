@@ -162,7 +162,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Periodic work: crontab entries only, each idempotent (DESIGN §5); no long ETA tasks.
+# Periodic work: crontab entries only, each idempotent, no long ETA tasks
+# (docs/decisions/0009-background-work.md).
 # A broker outage must not hold a web request: publishing gives up fast, the hand-in is
 # kept, and the periodic sweeper below sends what could not be queued.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

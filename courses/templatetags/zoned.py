@@ -1,4 +1,4 @@
-"""Local times shown with their zone, as DESIGN §5 asks:
+"""Local times shown with their zone, as docs/decisions/0002-deadline-rule.md says:
 "Mon 6 Mar 2023, 23:59 Brussels time (CET)"."""
 
 from __future__ import annotations

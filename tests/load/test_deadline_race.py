@@ -1,5 +1,6 @@
 """The deadline under load: hundreds of hand-ins straddle it through a real gunicorn on
-PostgreSQL, and not one is accepted at or after it (DESIGN §5), and none is lost (§6).
+PostgreSQL, and not one is accepted at or after it (docs/decisions/0002-deadline-rule.md),
+and none is lost (docs/decisions/0003-groups.md).
 
 The server is another process, so this test does not use pytest-django's test database: it
 creates its own PostgreSQL database, migrates and seeds it in subprocesses, serves it with

@@ -1,4 +1,5 @@
-"""The deadline rule (DESIGN §5) as pure arithmetic, across Brussels' 2023 DST changes."""
+"""The deadline rule (docs/decisions/0002-deadline-rule.md) as pure arithmetic, across
+Brussels' 2023 DST changes."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

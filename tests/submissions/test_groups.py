@@ -1,4 +1,5 @@
-"""Groups of the term (DESIGN §6): create, join with a code, leave before the lock date."""
+"""Groups of the term (docs/decisions/0003-groups.md): create, join with a code, leave
+before the lock date."""
 
 import datetime as dt
 

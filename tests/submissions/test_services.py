@@ -320,7 +320,8 @@ def test_a_late_hand_in_is_refused_before_its_file_is_parsed(homework, group, al
 def test_on_time_on_arrival_but_late_at_the_group_lock_is_refused(
     homework, group, alice, settings, monkeypatch
 ):
-    """The check on arrival is a shortcut; the lock time decides (DESIGN §5)."""
+    """The check on arrival is a shortcut; the lock time decides
+    (docs/decisions/0002-deadline-rule.md)."""
     check_file = services.filechecks.check_file
     with time_machine.travel(HW1_DEADLINE - US, tick=False) as traveller:
 
