@@ -19,11 +19,6 @@ def default_accepted_kinds() -> list[str]:
     return ["pdf"]
 
 
-class AssignmentQuerySet(models.QuerySet):
-    def for_edition(self, edition):
-        return self.filter(edition=edition)
-
-
 class Assignment(models.Model):
     class Kind(models.TextChoices):
         HOMEWORK = "homework", "Homework"
@@ -88,8 +83,6 @@ class Assignment(models.Model):
     sequence = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AssignmentQuerySet.as_manager()
-
     class Meta:
         ordering = ["due_at", "position", "id"]
         constraints = [
@@ -136,10 +129,6 @@ class Assignment(models.Model):
     def accepted_kinds_display(self) -> str:
         names = {"pdf": "PDF", "notebook": "Jupyter notebook", "zip": "ZIP of code"}
         return ", ".join(names.get(k, k) for k in self.accepted_kinds)
-
-    @property
-    def local_due_at(self) -> dt.datetime:
-        return timeutils.to_local(self.due_at, self.edition.timezone)
 
 
 class Paper(models.Model):

@@ -28,9 +28,6 @@ class Course(models.Model):
 
 
 class EditionQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status__in=[Edition.Status.PUBLISHED, Edition.Status.ARCHIVED])
-
     def staffed_by(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -254,10 +251,6 @@ class Membership(models.Model):
         if self.display_name:
             return self.display_name
         return self.user.display_name if self.user else ""
-
-    @property
-    def is_staff_role(self) -> bool:
-        return self.role in (self.Role.INSTRUCTOR, self.Role.TA)
 
 
 class Link(models.Model):

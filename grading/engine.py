@@ -200,10 +200,6 @@ class FinalResult:
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def complete(self) -> bool:
-        return self.final is not None
-
-    @property
     def reasons(self) -> tuple[str, ...]:
         """Every explanation, weight moves first, then admission, then pending marks."""
         return self.notes + self.admission_reasons

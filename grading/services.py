@@ -682,30 +682,6 @@ def scheme_set(
     return scheme
 
 
-def scheme_validate(*, scheme: GradingScheme) -> list[str]:
-    """The stored scheme's problems in words (empty: valid)."""
-    components = list(scheme.components.select_related("assignment", "transfer_to"))
-    return scheme_problems(
-        edition=scheme.edition,
-        scale=scheme.scale,
-        rounding_step=scheme.rounding_step,
-        components=[
-            ComponentSpec(
-                key=c.key,
-                name=c.name,
-                weight=c.weight,
-                kind=c.kind,
-                assignment=c.assignment,
-                optional=c.optional,
-                transfer_to=c.transfer_to.key if c.transfer_to else None,
-                mandatory_for_admission=c.mandatory_for_admission,
-                max_mark=c.max_mark,
-            )
-            for c in components
-        ],
-    )
-
-
 @transaction.atomic
 def rubric_set(
     *, assignment: Assignment, criteria: Sequence[tuple[str, Decimal]]

@@ -18,11 +18,6 @@ def _join_code() -> str:
     return secrets.token_urlsafe(8)
 
 
-class StudentGroupQuerySet(models.QuerySet):
-    def for_edition(self, edition):
-        return self.filter(edition=edition)
-
-
 class StudentGroup(models.Model):
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(max_length=100)
@@ -33,8 +28,6 @@ class StudentGroup(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="GroupMembership", related_name="student_groups"
     )
-
-    objects = StudentGroupQuerySet.as_manager()
 
     class Meta:
         verbose_name = "group"

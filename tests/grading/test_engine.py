@@ -191,7 +191,6 @@ def test_exam_not_graded_yet_leaves_no_final_and_says_why():
     result = compute(scheme_2023(), marks_2023(oral_exam=MarkInput.not_graded_yet()))
     assert result.final is None
     assert result.unrounded is None
-    assert result.complete is False
     assert "Oral exam not graded yet." in result.notes
     oral = result.components[0]
     assert oral.contribution is None

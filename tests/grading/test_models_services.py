@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from grading import selectors, services
+from grading import engine, selectors, services
 from grading.models import ExamMark, FinalGrade, Grade, GradeOverride, MarkChange, RubricScore
 from tests.grading.conftest import SYSTEM, grade, hand_in
 
@@ -346,7 +346,7 @@ def test_the_scheme_is_validated_by_the_engine(course):
             ],
         )
     # Nothing changed.
-    assert services.scheme_validate(scheme=course.scheme) == []
+    assert engine.validate_scheme(selectors.scheme_load(edition=course.edition).engine) == []
     assert course.scheme.components.count() == 5
 
 
