@@ -1,9 +1,8 @@
-"""Admin actions on editions that call the agenda services.
+"""The edition admin: an edition's fields and page (the inlines of ``courses.admin``), and
+the actions on whole editions — publish, unpublish, archive, clone into a new term.
 
-``courses.admin`` registers the edition admin; the actions live here because publishing and
-cloning are ``agenda`` services (a clone copies assignments, and ``courses`` never imports a
-higher app). This module runs after ``courses.admin`` (INSTALLED_APPS order) and swaps in
-a subclass that adds them.
+It is registered here, once, because a clone copies assignments as well as ``courses``
+rows, and ``courses`` never imports a higher app (docs/decisions/0001-layers.md).
 """
 
 from __future__ import annotations
@@ -15,11 +14,17 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
-from courses.admin import EditionAdmin
+from assignments.services import edition_clone
+from courses.admin import (
+    EditionInfoInline,
+    EditionSectionInline,
+    MembershipInline,
+    PreviousEditionInline,
+)
 from courses.models import Edition
-
-from .services import edition_archive, edition_clone, edition_publish, edition_unpublish
+from courses.services import edition_archive, edition_publish, edition_unpublish
 
 
 class CloneForm(forms.Form):
@@ -32,8 +37,53 @@ class CloneForm(forms.Form):
     term = forms.CharField(max_length=64, required=False, help_text='e.g. "Spring 2027"')
 
 
-class AgendaEditionAdmin(EditionAdmin):
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["slug", "course", "term", "status", "meeting_room", "updated_at"]
+    list_select_related = ["course"]
+    list_filter = ["status", "course"]
+    search_fields = ["slug", "term", "course__code", "course__title"]
+    autocomplete_fields = ["course"]
+    readonly_fields = ["status", "public_page", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["course", "slug", "term", "academic_year", "status", "public_page"]}),
+        ("Course page", {"fields": ["intro", "schedule_text", "meeting_room"]}),
+        (
+            "Schedule",
+            {"fields": ["timezone", "meeting_weekday", "meeting_time", "lecture_minutes"]},
+        ),
+        (
+            "Students and groups",
+            {
+                "fields": [
+                    "enrolment_code",
+                    "group_min_size",
+                    "group_max_size",
+                    "groups_lock_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [MembershipInline, EditionInfoInline, EditionSectionInline, PreviousEditionInline]
     actions = ["publish", "unpublish", "archive", "clone"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=Edition.objects.staffed_by(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        # A staff user would not see an edition they do not teach yet: they clone one instead.
+        return request.user.is_superuser
+
+    @admin.display(description="Public page")
+    def public_page(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("agenda:edition", kwargs={"slug": obj.slug})
+        return format_html('<a href="{}">{}</a>', url, url)
 
     def has_clone_permission(self, request):
         return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
@@ -104,7 +154,3 @@ class AgendaEditionAdmin(EditionAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/courses/edition/clone.html", context)
-
-
-admin.site.unregister(Edition)
-admin.site.register(Edition, AgendaEditionAdmin)

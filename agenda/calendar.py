@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from rest_framework.settings import api_settings
 
@@ -121,7 +122,9 @@ def edition_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         entries=calendar_entries(
             edition=edition,
             items=items,
-            page_url=request.build_absolute_uri(edition.get_absolute_url()),
+            page_url=request.build_absolute_uri(
+                reverse("agenda:edition", kwargs={"slug": edition.slug})
+            ),
         ),
         generated_at=validators.last_modified,
     )

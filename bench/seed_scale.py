@@ -37,8 +37,8 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from agenda.services import edition_clone  # noqa: E402
 from assignments.models import Assignment  # noqa: E402
+from assignments.services import edition_clone  # noqa: E402
 from courses.models import Edition, Membership  # noqa: E402
 from demo.services import demo_start_date  # noqa: E402
 from submissions.models import GroupMembership, StudentGroup, Submission  # noqa: E402

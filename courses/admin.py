@@ -1,4 +1,6 @@
-"""The instructor's workflow: editions, their page, lectures and events, in the Django admin.
+"""The instructor's workflow: courses, lectures and events in the Django admin, and the
+inlines of an edition's page. The edition admin itself is ``agenda.admin.EditionAdmin``: its
+actions (publish, clone) span this app and ``assignments``.
 
 Superusers see everything. Other staff users see only the editions they teach (an instructor
 or TA membership) and what belongs to them; the edition choices of every form are limited
@@ -12,7 +14,6 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 from django.db.models import QuerySet
-from django.utils.html import format_html
 
 from .models import (
     Course,
@@ -182,54 +183,6 @@ class PreviousEditionInline(EditionScopedMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("linked_edition__course")
-
-
-@admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
-    list_display = ["slug", "course", "term", "status", "meeting_room", "updated_at"]
-    list_select_related = ["course"]
-    list_filter = ["status", "course"]
-    search_fields = ["slug", "term", "course__code", "course__title"]
-    autocomplete_fields = ["course"]
-    readonly_fields = ["status", "public_page", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["course", "slug", "term", "academic_year", "status", "public_page"]}),
-        ("Course page", {"fields": ["intro", "schedule_text", "meeting_room"]}),
-        (
-            "Schedule",
-            {"fields": ["timezone", "meeting_weekday", "meeting_time", "lecture_minutes"]},
-        ),
-        (
-            "Students and groups",
-            {
-                "fields": [
-                    "enrolment_code",
-                    "group_min_size",
-                    "group_max_size",
-                    "groups_lock_at",
-                    "updated_at",
-                ]
-            },
-        ),
-    ]
-    inlines = [MembershipInline, EditionInfoInline, EditionSectionInline, PreviousEditionInline]
-    # Publish / unpublish / archive / clone are added by agenda.admin, next to the services.
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=Edition.objects.staffed_by(request.user).values("pk"))
-
-    def has_add_permission(self, request):
-        # A staff user would not see an edition they do not teach yet: they clone one instead.
-        return request.user.is_superuser
-
-    @admin.display(description="Public page")
-    def public_page(self, obj):
-        if obj is None or obj.pk is None:
-            return "—"
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
 
 
 # --- Agenda items ---------------------------------------------------------------------------

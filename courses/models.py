@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from . import timeutils
 
@@ -121,9 +120,6 @@ class Edition(models.Model):
 
     def __str__(self):
         return f"{self.course.code} {self.term}"
-
-    def get_absolute_url(self):
-        return reverse("agenda:edition", kwargs={"slug": self.slug})
 
     def clean(self):
         if not timeutils.is_valid_zone(self.timezone):

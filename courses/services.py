@@ -1,4 +1,4 @@
-"""Writes on courses and editions that belong to this app: enrolment."""
+"""Writes on courses and editions: enrolment, publishing and archiving."""
 
 from __future__ import annotations
 
@@ -34,3 +34,48 @@ def enrolment_add(*, edition: Edition, user: User) -> Membership:
             )
     except IntegrityError:  # enrolled concurrently
         return Membership.objects.get(edition=edition, user=user)
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+def _locked(edition: Edition) -> Edition:
+    # Caller is inside transaction.atomic: the row stays locked until it commits.
+    return Edition.objects.select_for_update().get(pk=edition.pk)
+
+
+def _set_status(edition: Edition, status: str) -> Edition:
+    edition.status = status
+    edition.save(update_fields=["status", "updated_at"])
+    return edition
+
+
+@transaction.atomic
+def edition_publish(*, edition: Edition) -> Edition:
+    """Make a draft (or archived) edition public and current; publishing twice is a no-op."""
+    locked = _locked(edition)
+    if locked.status != Edition.Status.PUBLISHED:
+        _set_status(locked, Edition.Status.PUBLISHED)
+    return locked
+
+
+@transaction.atomic
+def edition_unpublish(*, edition: Edition) -> Edition:
+    """Take an edition off the public site: back to draft, visible to its staff only."""
+    locked = _locked(edition)
+    if locked.status != Edition.Status.DRAFT:
+        _set_status(locked, Edition.Status.DRAFT)
+    return locked
+
+
+@transaction.atomic
+def edition_archive(*, edition: Edition) -> Edition:
+    """Mark a published edition as a past term: still public, listed as an archive."""
+    locked = _locked(edition)
+    if locked.status == Edition.Status.DRAFT:
+        raise ValidationError(
+            f"{locked} is a draft: publish it before archiving it (a draft was never public)."
+        )
+    if locked.status != Edition.Status.ARCHIVED:
+        _set_status(locked, Edition.Status.ARCHIVED)
+    return locked

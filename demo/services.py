@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from agenda.services import edition_clone
 from assignments.models import Assignment, Paper
+from assignments.services import edition_clone
 from courses.models import (
     Course,
     Edition,

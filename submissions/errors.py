@@ -1,21 +1,18 @@
-"""Errors raised by submission services; views and the API map them to responses."""
+"""Errors raised by submission services; views show their message, the API maps them
+through their base class (``config.errors.ApplicationError``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from config.errors import ApplicationError
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(ApplicationError):
     """Work that is not accepted, with a message for the student. Nothing was stored."""
 
-    status_code = 400
     code = "refused"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class DeadlinePassed(SubmissionRefused):
@@ -26,6 +23,12 @@ class DeadlinePassed(SubmissionRefused):
         super().__init__(message)
         self.deadline = deadline
         self.official_time = official_time
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "deadline": self.deadline.isoformat(),
+            "official_time": self.official_time.isoformat(),
+        }
 
 
 class NotAllowed(SubmissionRefused):

@@ -254,5 +254,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+
+def _edition_url(edition) -> str:
+    from django.urls import reverse
+
+    return reverse("agenda:edition", kwargs={"slug": edition.slug})
+
+
+# The public page of an edition (templates' edition.get_absolute_url, the admin's "View on
+# site") is served by agenda; courses, below it, does not name agenda's URLs.
+ABSOLUTE_URL_OVERRIDES = {"courses.edition": _edition_url}
+
 # Lectern's own settings.
 LECTERN_CALENDAR_LECTURE_MINUTES = env.int("LECTERN_CALENDAR_LECTURE_MINUTES", default=180)

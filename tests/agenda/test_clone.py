@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from agenda.services import edition_clone
 from assignments.models import Assignment, Paper
+from assignments.services import edition_clone
 from courses.models import Edition, Event, Lecture, Membership
 from tests.factories import (
     AssignmentFactory,

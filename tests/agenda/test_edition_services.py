@@ -1,10 +1,10 @@
-"""Publishing, unpublishing and archiving an edition (agenda.services)."""
+"""Publishing, unpublishing and archiving an edition (courses.services)."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from agenda.services import edition_archive, edition_publish, edition_unpublish
 from courses.models import Edition
+from courses.services import edition_archive, edition_publish, edition_unpublish
 from tests.factories import EditionFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from agenda.services import edition_clone, edition_publish
+from assignments.services import edition_clone
 from courses.models import Edition
+from courses.services import edition_publish
 
 
 def _date(value: str) -> dt.date:

@@ -1,8 +1,7 @@
-"""Writes on whole editions: publishing, archiving, and cloning an edition into a new term.
-
-They live in ``agenda`` because an edition's agenda spans ``courses`` (lectures, events) and
-``assignments`` (deadlines), and a lower app never imports a higher one
-(docs/decisions/0001-layers.md).
+"""Writes on assignments, and the one on whole editions that copies them: cloning an edition
+into a new term. It lives here because a clone copies ``courses`` rows (lectures, events,
+staff) and this app's (assignments, papers), and ``courses`` never imports a higher app
+(docs/decisions/0001-layers.md); ``agenda`` and ``demo`` call it.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 
-from assignments.models import Assignment, Paper
 from courses import timeutils
 from courses.models import (
     Edition,
@@ -29,47 +27,7 @@ from courses.models import (
     PreviousEdition,
 )
 
-
-def _locked(edition: Edition) -> Edition:
-    # Caller is inside transaction.atomic: the row stays locked until it commits.
-    return Edition.objects.select_for_update().get(pk=edition.pk)
-
-
-def _set_status(edition: Edition, status: str) -> Edition:
-    edition.status = status
-    edition.save(update_fields=["status", "updated_at"])
-    return edition
-
-
-@transaction.atomic
-def edition_publish(*, edition: Edition) -> Edition:
-    """Make a draft (or archived) edition public and current; publishing twice is a no-op."""
-    locked = _locked(edition)
-    if locked.status != Edition.Status.PUBLISHED:
-        _set_status(locked, Edition.Status.PUBLISHED)
-    return locked
-
-
-@transaction.atomic
-def edition_unpublish(*, edition: Edition) -> Edition:
-    """Take an edition off the public site: back to draft, visible to its staff only."""
-    locked = _locked(edition)
-    if locked.status != Edition.Status.DRAFT:
-        _set_status(locked, Edition.Status.DRAFT)
-    return locked
-
-
-@transaction.atomic
-def edition_archive(*, edition: Edition) -> Edition:
-    """Mark a published edition as a past term: still public, listed as an archive."""
-    locked = _locked(edition)
-    if locked.status == Edition.Status.DRAFT:
-        raise ValidationError(
-            f"{locked} is a draft: publish it before archiving it (a draft was never public)."
-        )
-    if locked.status != Edition.Status.ARCHIVED:
-        _set_status(locked, Edition.Status.ARCHIVED)
-    return locked
+from .models import Assignment, Paper
 
 
 def edition_first_agenda_date(*, edition: Edition) -> dt.date | None:
