@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from assignments.services import edition_clone
 from courses.admin import (
     EditionInfoInline,
+    EditionScopedAdmin,
     EditionSectionInline,
     MembershipInline,
     PreviousEditionInline,
@@ -38,7 +39,7 @@ class CloneForm(forms.Form):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(EditionScopedAdmin):
     list_display = ["slug", "course", "term", "status", "meeting_room", "updated_at"]
     list_select_related = ["course"]
     list_filter = ["status", "course"]
@@ -67,12 +68,6 @@ class EditionAdmin(admin.ModelAdmin):
     ]
     inlines = [MembershipInline, EditionInfoInline, EditionSectionInline, PreviousEditionInline]
     actions = ["publish", "unpublish", "archive", "clone"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=Edition.objects.staffed_by(request.user).values("pk"))
 
     def has_add_permission(self, request):
         # A staff user would not see an edition they do not teach yet: they clone one instead.

@@ -1,7 +1,7 @@
 """Read-only REST API of the published schedule, mounted at ``/api/v1/``.
 
 Visibility is the web page's: published and archived editions for everyone, drafts for their
-staff only (``selectors.edition_get_visible``, 404 otherwise). Every endpoint answers
+staff only (``courses.permissions.edition_get_visible``, 404 otherwise). Every endpoint answers
 conditional GETs from a fingerprint of the data (a few aggregate queries) before serializing
 anything, and is throttled by the global ``DEFAULT_THROTTLE_CLASSES``.
 
@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assignments.models import Assignment
+from courses import permissions
 from courses.models import Lecture
 
 from . import cache as agenda_cache
@@ -143,7 +144,7 @@ class EditionScopedListAPI(ConditionalGetMixin, ListAPIView):
     filter_backends: list = []
 
     def get(self, request, slug: str):
-        self.edition = selectors.edition_get_visible(slug=slug, user=request.user)
+        self.edition = permissions.edition_get_visible(slug=slug, user=request.user)
         validators = self._validators(
             scope=f"edition-{self.edition.pk}",
             fingerprint=selectors.edition_agenda_fingerprint(edition=self.edition),
@@ -200,7 +201,7 @@ class EditionDetailAPI(ConditionalGetMixin, APIView):
         },
     )
     def get(self, request, slug: str):
-        edition = selectors.edition_get_visible(slug=slug, user=request.user)
+        edition = permissions.edition_get_visible(slug=slug, user=request.user)
         validators = self._validators(
             scope=f"edition-detail-{edition.pk}",
             fingerprint=selectors.edition_fingerprint(edition=edition),
@@ -321,7 +322,7 @@ class ScheduleAPI(ConditionalGetMixin, APIView):
 
     def _schedule(self, request, slug: str, *, edition=None, validators=None):
         if edition is None:
-            edition = selectors.edition_get_visible(slug=slug, user=request.user)
+            edition = permissions.edition_get_visible(slug=slug, user=request.user)
         filters = ScheduleFilterInputSerializer.from_query_params(request.query_params)
         filters.is_valid(raise_exception=True)
         if validators is None:

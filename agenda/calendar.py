@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 from rest_framework.settings import api_settings
 
+from courses import permissions
 from courses.ical import CalendarEntry, build_calendar
 from courses.models import Edition
 
@@ -103,7 +104,7 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
 def edition_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     if (response := _throttled(request)) is not None:
         return response
-    edition = selectors.edition_get_visible(slug=slug, user=request.user)
+    edition = permissions.edition_get_visible(slug=slug, user=request.user)
     private = request.user.is_authenticated
     validators = conditional.validators_for(
         scope=f"edition-{edition.pk}",

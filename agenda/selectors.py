@@ -7,12 +7,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
-from django.http import Http404
 
 from assignments.models import Assignment, Paper
-from courses import timeutils
+from courses import permissions, timeutils
 from courses.models import (
     Edition,
     EditionInfo,
@@ -65,17 +65,11 @@ class ScheduleItem:
         return (self.date, self.position, SCHEDULE_KINDS.index(self.kind), self.uid)
 
 
-def edition_get_visible(*, slug: str, user) -> Edition:
-    """The edition ``slug`` if ``user`` may see it (published/archived, or a draft's staff); 404."""
-    edition = Edition.objects.visible_to(user).select_related("course").filter(slug=slug).first()
-    if edition is None:
-        raise Http404("No such edition.")
-    return edition
-
-
-def edition_list_visible(*, user) -> QuerySet[Edition]:
+def edition_list_visible(*, user: Any) -> QuerySet[Edition]:
     return (
-        Edition.objects.visible_to(user).select_related("course").order_by("course__code", "-slug")
+        permissions.editions_visible_to(user)
+        .select_related("course")
+        .order_by("course__code", "-slug")
     )
 
 
@@ -449,9 +443,7 @@ def edition_page(*, edition: Edition) -> EditionPage:
         if a.kind == Assignment.Kind.READING_REPORT
     )
     staff = list(
-        Membership.objects.filter(
-            edition=edition, role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA]
-        )
+        Membership.objects.filter(edition=edition, role__in=permissions.STAFF_ROLES)
         .select_related("user")
         .order_by("position", "id")
     )

@@ -2,12 +2,9 @@
 
 from django.shortcuts import render
 
-from .selectors import (
-    edition_archives_page,
-    edition_get_visible,
-    edition_list_visible,
-    edition_page,
-)
+from courses.permissions import edition_get_visible
+
+from .selectors import edition_archives_page, edition_list_visible, edition_page
 
 
 def edition_list(request):

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from courses.admin import URL_FIELDS_HTTPS, EditionListFilter, EditionScopedMixin
+from courses.admin import URL_FIELDS_HTTPS, EditionListFilter, EditionScopedAdmin
 from courses.templatetags.zoned import format_zoned
 
 from .models import Assignment, Paper
@@ -16,7 +16,7 @@ class PaperInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(EditionScopedMixin, admin.ModelAdmin):
+class AssignmentAdmin(EditionScopedAdmin):
     list_display = ["title", "edition", "kind", "due_date", "due_time", "hard_deadline", "optional"]
     list_select_related = ["edition__course"]
     list_filter = [EditionListFilter, "kind", "hard_deadline", "optional"]

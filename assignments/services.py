@@ -16,6 +16,7 @@ from django.db.models import Min
 
 from courses import timeutils
 from courses.models import (
+    STAFF_ROLES,
     Edition,
     EditionInfo,
     EditionSection,
@@ -125,9 +126,7 @@ def edition_clone(
 
     Membership.objects.bulk_create(
         _copy(m, edition_id=edition.pk)
-        for m in source.memberships.filter(
-            role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA]
-        ).order_by("position", "id")
+        for m in source.memberships.filter(role__in=STAFF_ROLES).order_by("position", "id")
     )
     EditionInfo.objects.bulk_create(_copy(x, edition_id=edition.pk) for x in source.infos.all())
     EditionSection.objects.bulk_create(

@@ -9,13 +9,22 @@ the same way. What a staff user may do (view, change, …) is still Django's mod
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from accounts.models import User
+
+from . import permissions
 from .models import (
+    STAFF_ROLES,
     Course,
     Edition,
     EditionInfo,
@@ -32,9 +41,9 @@ from .models import (
 URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
-def editions_for_admin(request) -> QuerySet[Edition]:
+def editions_for_admin(request: HttpRequest) -> QuerySet[Edition]:
     """The editions ``request.user`` manages in the admin: all for superusers."""
-    return Edition.objects.staffed_by(request.user).select_related("course")
+    return permissions.editions_staffed_by(request.user).select_related("course")
 
 
 class EditionListFilter(admin.SimpleListFilter):
@@ -52,28 +61,123 @@ class EditionListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EditionScopedMixin:
-    """For admins of rows that belong to an edition (``edition_path`` leads to it)."""
+@functools.cache
+def edition_lookup(model: type[models.Model]) -> str | None:
+    """The lookup from rows of ``model`` to their edition: ``""`` for ``Edition`` itself,
+    ``"edition"``, ``"assignment__edition"``… following foreign keys (a field named
+    ``edition`` first, required ones before optional ones); None when none leads there."""
+    if model is Edition:
+        return ""
+    queue: list[tuple[type[models.Model], str]] = [(model, "")]
+    seen = {model}
+    while queue:
+        current, prefix = queue.pop(0)
+        relations = sorted(
+            (
+                f
+                for f in current._meta.get_fields()
+                if (f.many_to_one or f.one_to_one) and f.concrete and f.related_model
+            ),
+            key=lambda f: (f.name != "edition", f.null, f.name),
+        )
+        for field in relations:
+            if field.related_model is Edition:
+                return f"{prefix}{field.name}"
+        for field in relations:
+            related = field.related_model
+            if related not in seen and related is not User:
+                seen.add(related)
+                queue.append((related, f"{prefix}{field.name}__"))
+    return None
 
-    edition_path = "edition"
+
+STAFF = "staff"
+STUDENTS = "students"
+
+
+class EditionScoped:
+    """Scoping of an admin (or inline) to the editions a staff user teaches, with
+    ``courses.permissions`` (docs/decisions/0012-scoping.md). Superusers see everything.
+
+    - Rows: only those of the editions the user teaches (``edition_path`` leads from a row
+      to its edition; found from the foreign keys when not set).
+    - Form choices: every foreign key to a row of an edition offers only the user's
+      editions' rows (``linked_edition``: any edition the user may see); foreign keys to
+      accounts named in ``user_choices`` offer the staff or the students of those editions.
+    - Relation filters of the change list list only the related rows of the rows shown.
+    """
+
+    edition_path: str | None = None
+    user_choices: dict[str, str] = {}
+    visible_edition_fields: tuple[str, ...] = ("linked_edition",)
+
+    def get_edition_path(self) -> str:
+        path = self.edition_path if self.edition_path is not None else edition_lookup(self.model)
+        if path is None:
+            raise ImproperlyConfigured(f"{self.model.__name__} rows lead to no edition.")
+        return path or "pk"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        staffed = Edition.objects.staffed_by(request.user).values("pk")
-        return queryset.filter(**{f"{self.edition_path}__in": staffed})
+        staffed = permissions.editions_staffed_by(request.user).values("pk")
+        return queryset.filter(**{f"{self.get_edition_path()}__in": staffed})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Edition and "queryset" not in kwargs:
-            if db_field.name == "linked_edition":
-                # A link to another edition may point to any edition the user can see.
-                kwargs["queryset"] = Edition.objects.visible_to(request.user).select_related(
-                    "course"
-                )
-            else:
-                kwargs["queryset"] = editions_for_admin(request)
+        if "queryset" not in kwargs:
+            choices = self.scoped_choices(db_field, request)
+            if choices is not None:
+                kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def scoped_choices(self, db_field, request) -> QuerySet | None:
+        related = db_field.related_model
+        if related is User:
+            kind = self.user_choices.get(db_field.name)
+            staffed = permissions.editions_staffed_by(request.user)
+            if kind == STAFF:
+                return permissions.staff_of(staffed)
+            if kind == STUDENTS:
+                return permissions.students_of(staffed)
+            return None
+        if related is Edition:
+            if db_field.name in self.visible_edition_fields:
+                # A link to another edition may point to any edition the user can see.
+                return permissions.editions_visible_to(request.user).select_related("course")
+            return editions_for_admin(request)
+        lookup = edition_lookup(related)
+        if lookup is None or request.user.is_superuser:
+            return None
+        staffed = permissions.editions_staffed_by(request.user)
+        return related._default_manager.filter(**{f"{lookup}__in": staffed})
+
+    def get_list_filter(self, request):
+        # A plain relation filter lists every related row of the site; offer only those of
+        # the rows this user sees.
+        return [self._scoped_filter(spec) for spec in super().get_list_filter(request)]
+
+    def _scoped_filter(self, spec):
+        if isinstance(spec, str) and get_fields_from_path(self.model, spec)[-1].is_relation:
+            return (spec, admin.RelatedOnlyFieldListFilter)
+        return spec
+
+
+class EditionScopedAdmin(EditionScoped, admin.ModelAdmin):
+    """A model admin scoped to the editions a staff user teaches (see ``EditionScoped``)."""
+
+
+class ReadOnlyAdminMixin:
+    """A record nobody edits in the admin (a history, a computed result): view only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- Courses and editions -------------------------------------------------------------------
@@ -88,7 +192,8 @@ class CourseAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(editions__in=Edition.objects.staffed_by(request.user)).distinct()
+        staffed = permissions.editions_staffed_by(request.user)
+        return queryset.filter(editions__in=staffed).distinct()
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -96,9 +201,6 @@ class CourseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # A course spans editions its staff may not teach; deleting it is a site decision.
         return request.user.is_superuser
-
-
-STAFF_ROLES = [Membership.Role.INSTRUCTOR, Membership.Role.TA]
 
 
 class _LoadedAutocompleteSelect(AutocompleteSelect):
@@ -174,7 +276,7 @@ class EditionSectionInline(admin.StackedInline):
     extra = 0
 
 
-class PreviousEditionInline(EditionScopedMixin, admin.TabularInline):
+class PreviousEditionInline(EditionScoped, admin.TabularInline):
     model = PreviousEdition
     formfield_overrides = URL_FIELDS_HTTPS
     fk_name = "edition"
@@ -196,7 +298,7 @@ class LectureLinkInline(admin.TabularInline):
 
 
 @admin.register(Lecture)
-class LectureAdmin(EditionScopedMixin, admin.ModelAdmin):
+class LectureAdmin(EditionScopedAdmin):
     list_display = ["__str__", "edition", "date", "kind", "note", "archived", "position"]
     list_display_links = ["__str__"]
     list_select_related = ["edition__course"]
@@ -216,7 +318,7 @@ class EventLinkInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(EditionScopedMixin, admin.ModelAdmin):
+class EventAdmin(EditionScopedAdmin):
     list_display = ["__str__", "edition", "date", "speaker", "position"]
     list_display_links = ["__str__"]
     list_select_related = ["edition__course"]

@@ -32,10 +32,7 @@ class EditionQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(
-            memberships__user=user,
-            memberships__role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA],
-        ).distinct()
+        return self.filter(memberships__user=user, memberships__role__in=STAFF_ROLES).distinct()
 
     def visible_to(self, user):
         """Published and archived editions for everyone; drafts for their staff too."""
@@ -43,10 +40,7 @@ class EditionQuerySet(models.QuerySet):
             return self
         visible = Q(status__in=[Edition.Status.PUBLISHED, Edition.Status.ARCHIVED])
         if user.is_authenticated:
-            visible |= Q(
-                memberships__user=user,
-                memberships__role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA],
-            )
+            visible |= Q(memberships__user=user, memberships__role__in=STAFF_ROLES)
         return self.filter(visible).distinct()
 
 
@@ -247,6 +241,11 @@ class Membership(models.Model):
         if self.display_name:
             return self.display_name
         return self.user.display_name if self.user else ""
+
+
+# The roles that make a member staff of an edition. The rules built on them are in
+# courses/permissions.py (docs/decisions/0012-scoping.md).
+STAFF_ROLES = (Membership.Role.INSTRUCTOR, Membership.Role.TA)
 
 
 class Link(models.Model):

@@ -21,9 +21,9 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from assignments.models import Assignment
-from courses.models import Edition, Membership
-from submissions.admin import EditionScopedAdmin, ReadOnlyAdminMixin
-from submissions.models import StudentGroup, Submission
+from courses import permissions
+from courses.admin import STAFF, STUDENTS, EditionScopedAdmin, ReadOnlyAdminMixin
+from submissions.models import Submission
 
 from . import selectors, services
 from .models import (
@@ -41,38 +41,8 @@ from .models import (
 VIA = MarkChange.Via.ADMIN
 
 
-def _staffed(request):
-    return Edition.objects.staffed_by(request.user)
-
-
 def _staff_users(request):
-    return User.objects.filter(
-        memberships__edition__in=_staffed(request),
-        memberships__role__in=[Membership.Role.TA, Membership.Role.INSTRUCTOR],
-    ).distinct()
-
-
-class ScopedChoicesMixin:
-    """Limit every foreign-key choice to the editions the user teaches."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        staffed = _staffed(request)
-        model = db_field.related_model
-        if model is Edition:
-            kwargs["queryset"] = staffed.select_related("course")
-        elif model is Assignment:
-            kwargs["queryset"] = Assignment.objects.filter(edition__in=staffed)
-        elif model is StudentGroup:
-            kwargs["queryset"] = StudentGroup.objects.filter(edition__in=staffed)
-        elif model is SchemeComponent:
-            kwargs["queryset"] = SchemeComponent.objects.filter(scheme__edition__in=staffed)
-        elif model is User and db_field.name == "grader":
-            kwargs["queryset"] = _staff_users(request)
-        elif model is User:
-            kwargs["queryset"] = User.objects.filter(
-                memberships__edition__in=staffed, memberships__role=Membership.Role.STUDENT
-            ).distinct()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    return permissions.staff_of(permissions.editions_staffed_by(request.user))
 
 
 def _file_link(submission_id):
@@ -184,9 +154,9 @@ class AssignmentFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             (str(a.pk), f"{a.title} ({a.edition.slug})")
-            for a in Assignment.objects.filter(edition__in=_staffed(request)).select_related(
-                "edition"
-            )
+            for a in Assignment.objects.filter(
+                edition__in=permissions.editions_staffed_by(request.user)
+            ).select_related("edition")
         ]
 
     def queryset(self, request, queryset):
@@ -347,8 +317,9 @@ class GradeOverrideInline(admin.TabularInline):
 
 
 @admin.register(Grade)
-class GradeAdmin(ScopedChoicesMixin, EditionScopedAdmin):
+class GradeAdmin(EditionScopedAdmin):
     edition_path = "assignment__edition"
+    user_choices = {"grader": STAFF}
     form = GradeForm
     inlines = [GradeOverrideInline]
     list_display = [
@@ -494,7 +465,7 @@ class RubricCriterionForm(forms.ModelForm):
 
 
 @admin.register(RubricCriterion)
-class RubricCriterionAdmin(ScopedChoicesMixin, EditionScopedAdmin):
+class RubricCriterionAdmin(EditionScopedAdmin):
     """One criterion at a time, through the services: refused once grades use the rubric,
     or when the maxima would pass the max score; a rubric still short of it is pointed out."""
 
@@ -543,7 +514,8 @@ class ExamMarkForm(forms.ModelForm):
 
 
 @admin.register(ExamMark)
-class ExamMarkAdmin(ScopedChoicesMixin, EditionScopedAdmin):
+class ExamMarkAdmin(EditionScopedAdmin):
+    user_choices = {"student": STUDENTS}
     form = ExamMarkForm
     list_display = ["student", "student_id", "component", "score", "entered_by", "updated_at"]
     list_filter = ["edition", "component"]
@@ -656,7 +628,7 @@ class SchemeComponentInline(admin.TabularInline):
             kwargs["queryset"] = SchemeComponent.objects.filter(scheme_id=scheme_id or 0)
         elif db_field.name == "assignment":
             kwargs["queryset"] = Assignment.objects.filter(
-                edition__in=_staffed(request),
+                edition__in=permissions.editions_staffed_by(request.user),
                 **({"edition__grading_scheme__pk": scheme_id} if scheme_id else {}),
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -677,7 +649,7 @@ def release_finals(modeladmin, request, queryset):
 
 
 @admin.register(GradingScheme)
-class GradingSchemeAdmin(ScopedChoicesMixin, EditionScopedAdmin):
+class GradingSchemeAdmin(EditionScopedAdmin):
     list_display = ["edition", "scale", "rounding_step", "final_released_at"]
     list_select_related = ["edition__course"]
     readonly_fields = ["final_released_at"]

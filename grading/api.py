@@ -9,6 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from courses import permissions as scoping
 from courses.models import Edition
 
 from . import engine, selectors, services
@@ -119,7 +120,7 @@ class EditionGradesApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return FinalGrade.objects.none()
-        edition = selectors.edition_get_for_staff(slug=self.kwargs["slug"], user=self.request.user)
+        edition = scoping.edition_get_for_staff(slug=self.kwargs["slug"], user=self.request.user)
         return selectors.final_grades_of_edition(edition=edition)
 
 
@@ -139,7 +140,7 @@ class ExamMarkSetApi(APIView):
         },
     )
     def post(self, request, slug: str):
-        edition = selectors.edition_get_for_staff(slug=slug, user=request.user)
+        edition = scoping.edition_get_for_staff(slug=slug, user=request.user)
         serializer = ExamMarkInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -24,13 +24,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from assignments.models import Assignment
 from courses.models import Edition, Membership
-from courses.selectors import is_edition_staff
 from submissions import deadlines
 from submissions.models import Extension, GroupMembership, Submission
 
@@ -376,26 +374,6 @@ def student_editions_with_grades(*, user: User) -> QuerySet[Edition]:
         .select_related("course")
         .order_by("-slug")
     )
-
-
-def edition_get_for_student(*, slug: str, user: User) -> Edition:
-    """The edition if ``user`` is one of its students; else 404."""
-    edition = Edition.objects.select_related("course").filter(slug=slug).first()
-    if edition is None or not user.is_authenticated:
-        raise Http404("No such edition.")
-    if not Membership.objects.filter(
-        edition=edition, user=user, role=Membership.Role.STUDENT
-    ).exists():
-        raise Http404("You are not a student of this edition.")
-    return edition
-
-
-def edition_get_for_staff(*, slug: str, user: User) -> Edition:
-    """The edition if ``user`` teaches it (or is a superuser); else 404."""
-    edition = Edition.objects.select_related("course").filter(slug=slug).first()
-    if edition is None or not is_edition_staff(user=user, edition=edition):
-        raise Http404("No such edition.")
-    return edition
 
 
 # --- staff ----------------------------------------------------------------------------------

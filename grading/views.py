@@ -12,6 +12,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from courses import permissions
+
 from . import engine, selectors, services
 from .forms import ExamImportForm, WhatIfForm
 from .models import MarkChange, SchemeComponent
@@ -20,7 +22,7 @@ from .models import MarkChange, SchemeComponent
 @login_required
 def mine(request, slug):
     """A student's released grades, final-grade breakdown and what-if simulator."""
-    edition = selectors.edition_get_for_student(slug=slug, user=request.user)
+    edition = permissions.edition_get_for_student(slug=slug, user=request.user)
     view = selectors.student_view(edition=edition, student=request.user)
     form = None
     what_if = None
@@ -60,7 +62,7 @@ def _table(edition):
 def staff_table(request, slug):
     """Staff: every student's final grade and breakdown, every group grade (drafts labelled)
     and the distributions."""
-    edition = selectors.edition_get_for_staff(slug=slug, user=request.user)
+    edition = permissions.edition_get_for_staff(slug=slug, user=request.user)
     loaded, components, rows = _table(edition)
     grades = list(selectors.grades_of_edition(edition=edition))
     charts = []
@@ -108,7 +110,7 @@ def staff_table(request, slug):
 @login_required
 @require_POST
 def recompute(request, slug):
-    edition = selectors.edition_get_for_staff(slug=slug, user=request.user)
+    edition = permissions.edition_get_for_staff(slug=slug, user=request.user)
     from .tasks import recompute_final_grades
 
     recompute_final_grades.delay(edition.pk)
@@ -130,7 +132,7 @@ def _cell(component: dict | None) -> str:
 def export_csv(request, slug):
     """Staff: one line per student — student ID, name, e-mail, each component's released
     mark, the final grade and the admission."""
-    edition = selectors.edition_get_for_staff(slug=slug, user=request.user)
+    edition = permissions.edition_get_for_staff(slug=slug, user=request.user)
     _, components, rows = _table(edition)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{edition.slug}-grades.csv"'
@@ -158,7 +160,7 @@ def export_csv(request, slug):
 @require_http_methods(["GET", "POST"])
 def exam_import(request, slug):
     """Staff: import oral-exam marks from CSV; any wrong row and nothing is imported."""
-    edition = selectors.edition_get_for_staff(slug=slug, user=request.user)
+    edition = permissions.edition_get_for_staff(slug=slug, user=request.user)
     loaded = selectors.scheme_load(edition=edition)
     scheme = loaded.model if loaded else None
     form = ExamImportForm(request.POST or None, request.FILES or None, scheme=scheme)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from accounts.models import User
-from assignments.models import Assignment, Paper
-from courses.models import Edition
+from courses import permissions
+from courses.admin import EditionScopedAdmin, ReadOnlyAdminMixin
 
 from . import services
 from .errors import SubmissionRefused
@@ -26,67 +25,6 @@ from .models import (
     StudentGroup,
     Submission,
 )
-
-
-def _staffed_editions(request):
-    return Edition.objects.staffed_by(request.user)
-
-
-# How each edition-owned model reaches its edition, to narrow the choices of a form.
-_CHOICE_SCOPES = {
-    Edition: "pk__in",
-    Assignment: "edition__in",
-    Paper: "assignment__edition__in",
-    StudentGroup: "edition__in",
-}
-
-
-class ReadOnlyAdminMixin:
-    """A record nobody edits in the admin (a history, a computed result): view only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EditionScopedAdmin(admin.ModelAdmin):
-    """Staff see only the editions they teach. ``edition_path`` leads to the edition.
-
-    Not only the rows: the choices of the forms (editions, assignments, papers, groups) and
-    of the relation filters are narrowed the same way, so that no page lists another
-    edition's objects, drafts included, and no form accepts one.
-    """
-
-    edition_path = "edition"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.edition_path}__in": _staffed_editions(request)})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        lookup = _CHOICE_SCOPES.get(db_field.related_model)
-        if lookup and "queryset" not in kwargs and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model._default_manager.filter(
-                **{lookup: _staffed_editions(request)}
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_list_filter(self, request):
-        # A plain relation filter lists every related row of the site; offer only those of
-        # the rows this user sees.
-        return [self._scoped_filter(spec) for spec in super().get_list_filter(request)]
-
-    def _scoped_filter(self, spec):
-        if isinstance(spec, str) and get_fields_from_path(self.model, spec)[-1].is_relation:
-            return (spec, admin.RelatedOnlyFieldListFilter)
-        return spec
 
 
 class GroupMembershipInline(admin.TabularInline):
@@ -250,7 +188,7 @@ class SubmissionAdmin(EditionScopedAdmin):
             return form
         # Only students of the editions this user teaches: not every account of the site.
         students = User.objects.filter(
-            group_memberships__edition__in=_staffed_editions(request)
+            group_memberships__edition__in=permissions.editions_staffed_by(request.user)
         ).distinct()
 
         class ScopedSubmissionAddForm(form):

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from assignments.models import Assignment, Paper
-from courses.models import Edition
+from courses.models import STAFF_ROLES, Edition
 
 
 def _join_code() -> str:
@@ -161,7 +161,7 @@ class SubmissionQuerySet(models.QuerySet):
             Q(group__memberships__user=user)
             | Q(
                 assignment__edition__memberships__user=user,
-                assignment__edition__memberships__role__in=["instructor", "ta"],
+                assignment__edition__memberships__role__in=STAFF_ROLES,
             )
         ).distinct()
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assignments.models import Assignment
+from courses import permissions
 from courses.models import Edition, Membership
 
 from . import cache, deadlines
@@ -185,27 +186,16 @@ def dashboard_for_user(*, user: User, slug: str) -> Dashboard:
     then comes from the shared cache while nothing it shows has changed (five more queries
     when it has: ``submissions/cache.py``).
     """
-    membership = (
-        Membership.objects.select_related("edition__course")
-        .filter(edition__slug=slug, user=user)
-        .annotate(
-            viewer_group_id=Subquery(
-                GroupMembership.objects.filter(edition=OuterRef("edition"), user=user).values(
-                    "group_id"
-                )[:1]
-            )
-        )
-        .first()
+    viewer_group = GroupMembership.objects.filter(edition=OuterRef("edition"), user=user)
+    edition, role, membership = permissions.edition_get_for_member(
+        slug=slug,
+        user=user,
+        memberships=Membership.objects.annotate(
+            viewer_group_id=Subquery(viewer_group.values("group_id")[:1])
+        ),
     )
-    if membership is not None:
-        edition, role, group_id = membership.edition, membership.role, membership.viewer_group_id
-    elif user.is_superuser:
-        edition = Edition.objects.select_related("course").filter(slug=slug).first()
-        if edition is None:
-            raise Http404("No such edition.")
-        role, group_id = Membership.Role.INSTRUCTOR, None
-    else:
-        raise Http404("You are not a member of this edition.")
+    # The annotation above: the viewer's group, loaded with the membership.
+    group_id = getattr(membership, "viewer_group_id", None)
     standing = cache.group_standing(
         edition_id=edition.pk,
         group_id=group_id,
@@ -223,13 +213,9 @@ def assignment_get_for_user(*, assignment_id: int, user: User) -> Assignment:
         .filter(pk=assignment_id)
         .first()
     )
-    if assignment is None or not user.is_authenticated:
+    if assignment is None:
         raise Http404("No such assignment.")
-    if not (
-        user.is_superuser
-        or Membership.objects.filter(edition=assignment.edition, user=user).exists()
-    ):
-        raise Http404("No such assignment.")
+    permissions.member_role_or_404(user=user, edition=assignment.edition)
     return assignment
 
 

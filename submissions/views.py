@@ -6,15 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from config.uploads import client_file_name
+from courses import permissions
 from courses import services as course_services
-from courses.models import Edition, Membership
 
 from . import selectors, services
 from .errors import SubmissionRefused
@@ -33,16 +33,6 @@ ACCEPT = {"pdf": ".pdf,application/pdf", "notebook": ".ipynb", "zip": ".zip,appl
 
 def _messages_from(exc: ValidationError) -> list[str]:
     return list(exc.messages)
-
-
-def _edition_for_member(slug: str, user) -> tuple[Edition, str]:
-    edition = get_object_or_404(Edition.objects.select_related("course"), slug=slug)
-    role = (
-        Membership.objects.filter(edition=edition, user=user).values_list("role", flat=True).first()
-    )
-    if role is None and not user.is_superuser:
-        raise Http404("You are not a member of this edition.")
-    return edition, role or Membership.Role.INSTRUCTOR
 
 
 @login_required
@@ -91,7 +81,7 @@ def dashboard(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_page(request, slug):
-    edition, _ = _edition_for_member(slug, request.user)
+    edition, _, _ = permissions.edition_get_for_member(slug=slug, user=request.user)
     group = selectors.group_of(user=request.user, edition=edition)
     create_form = GroupCreateForm(prefix="create")
     join_form = GroupJoinForm(prefix="join")
@@ -306,12 +296,7 @@ def token_action(request):
 @require_http_methods(["GET", "POST"])
 def receipt_verify(request):
     """Staff check a receipt a student shows them."""
-    if not (
-        request.user.is_superuser
-        or Membership.objects.filter(
-            user=request.user, role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA]
-        ).exists()
-    ):
+    if not permissions.is_staff_somewhere(request.user):
         raise PermissionDenied
     form = ReceiptVerifyForm(request.POST or None, request.FILES or None)
     result = None
