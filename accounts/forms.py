@@ -1,5 +1,7 @@
 from django import forms
 
+from .services import user_profile_update
+
 
 class SignupForm(forms.Form):
     """Extra sign-up fields; allauth calls ``signup`` after creating the user."""
@@ -11,7 +13,9 @@ class SignupForm(forms.Form):
     )
 
     def signup(self, request, user):
-        user.first_name = self.cleaned_data["first_name"]
-        user.last_name = self.cleaned_data["last_name"]
-        user.student_id = self.cleaned_data["student_id"]
-        user.save(update_fields=["first_name", "last_name", "student_id"])
+        user_profile_update(
+            user=user,
+            first_name=self.cleaned_data["first_name"],
+            last_name=self.cleaned_data["last_name"],
+            student_id=self.cleaned_data["student_id"],
+        )

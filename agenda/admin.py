@@ -16,13 +16,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from assignments.services import edition_clone
+from assignments.services import edition_clone, edition_update
 from courses.admin import (
     EditionInfoInline,
     EditionScopedAdmin,
     EditionSectionInline,
     MembershipInline,
     PreviousEditionInline,
+    SavedThroughServices,
 )
 from courses.models import Edition
 from courses.services import edition_archive, edition_publish, edition_unpublish
@@ -39,7 +40,7 @@ class CloneForm(forms.Form):
 
 
 @admin.register(Edition)
-class EditionAdmin(EditionScopedAdmin):
+class EditionAdmin(SavedThroughServices, EditionScopedAdmin):
     list_display = ["slug", "course", "term", "status", "meeting_room", "updated_at"]
     list_select_related = ["course"]
     list_filter = ["status", "course"]
@@ -72,6 +73,12 @@ class EditionAdmin(EditionScopedAdmin):
     def has_add_permission(self, request):
         # A staff user would not see an edition they do not teach yet: they clone one instead.
         return request.user.is_superuser
+
+    def save_through_service(self, request, obj, change):
+        if change:
+            edition_update(edition=obj)  # a new time zone moves the deadlines
+        else:
+            super().save_through_service(request, obj, change)
 
     @admin.display(description="Public page")
     def public_page(self, obj):

@@ -4,11 +4,10 @@ Two layers, both in the shared cache (Redis in production):
 
 - the **state** of an edition: its status and the digest of its agenda (the fingerprint the
   ETag comes from), stored with the edition's *generation* (``config/generations.py``).
-  Every save or delete of an agenda model replaces the generation, now and once the
-  transaction commits (``invalidate``, connected in ``AgendaConfig.ready``), so a state
-  computed from data read before a write is never used after it. States also expire after
-  ``STATE_TTL`` as a safety net for writes that bypass model signals (``QuerySet.update``,
-  ``bulk_create`` — the services that use them call ``invalidate`` themselves).
+  Every service that writes what the schedule shows invalidates the edition (and the one
+  a row moved away from) through ``config.generations.invalidate``, so a state computed
+  from data read before a write is never used after it. States also expire after
+  ``STATE_TTL``, a safety net rather than the mechanism.
 - the rendered **body** of a schedule response per query string, stored with the
   generation and the validators it was rendered under, and used only while the generation
   is current. A request served from the cache costs one round trip (``cached_response``).
@@ -29,8 +28,10 @@ from . import selectors
 STATE_TTL = 300
 LOCAL_SECONDS = 1.0
 _LOCAL_MAX = 1000
-# (slug, variant) -> (trusted until, body): this process's copies of shared entries.
-_local: dict[tuple[str, str], tuple[float, CachedBody]] = {}
+# (slug, variant) -> (trusted until, this process's epoch of the edition, body): this
+# process's copies of shared entries. A write made by this process moves the epoch
+# (config.generations.local_epoch), so it is seen at once.
+_local: dict[tuple[str, str], tuple[float, int, CachedBody]] = {}
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,7 @@ def _state_key(slug: str) -> str:
 
 
 def _generation_key(slug: str) -> str:
-    # Not "agenda:generation:", which held a counter before: during a rolling deploy the older
-    # processes would fail to increment a token and their writes would go unseen.
-    return f"agenda:generation-token:{slug}"
+    return generations.edition_scope(slug)
 
 
 def edition_state(*, slug: str, last_modified_for) -> tuple[EditionState | None, Edition | None]:
@@ -100,21 +99,22 @@ def cached_response(*, slug: str, variant: str) -> CachedBody | None:
     """The body rendered for ``variant`` if nothing changed since.
 
     A process trusts what it read from the shared cache for ``LOCAL_SECONDS``: most hits
-    cost no round trip at all. A write seen by this process is seen at once (``invalidate``
-    forgets the local copies); other processes see it within ``LOCAL_SECONDS``.
+    cost no round trip at all. A write made by this process is seen at once (its
+    invalidation moves the local epoch); other processes see it within ``LOCAL_SECONDS``.
     """
     now = time.monotonic()
-    local = _local.get((slug, variant))
-    if local is not None and local[0] > now:
-        return local[1]
     key, generation = _body_key(slug, variant), _generation_key(slug)
+    epoch = generations.local_epoch(generation)
+    local = _local.get((slug, variant))
+    if local is not None and local[0] > now and local[1] == epoch:
+        return local[2]
     found, tokens = generations.fetch(keys=[key], generations=[generation]) or ({}, {})
     cached = found.get(key)
     if cached is None or cached.generation != tokens.get(generation):
         return None
     if len(_local) >= _LOCAL_MAX:
         _local.clear()
-    _local[(slug, variant)] = (now + LOCAL_SECONDS, cached)
+    _local[(slug, variant)] = (now + LOCAL_SECONDS, epoch, cached)
     return cached
 
 
@@ -127,35 +127,3 @@ def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
         CachedBody(state.generation, state.digest, state.last_modified, body),
         STATE_TTL,
     )
-
-
-def invalidate(*, slug: str) -> None:
-    """Forget the state of edition ``slug``, here and in the shared cache, now and once the
-    transaction commits (see ``config/generations.py``)."""
-
-    def forget_local():
-        for local_key in [k for k in list(_local) if k[0] == slug]:
-            _local.pop(local_key, None)
-
-    generations.invalidate(_generation_key(slug), also=forget_local)
-
-
-def _edition_slug_of(instance) -> str | None:
-    if isinstance(instance, Edition):
-        return instance.slug
-    for path in ("edition", "lecture__edition", "event__edition", "assignment__edition"):
-        obj = instance
-        try:
-            for attr in path.split("__"):
-                obj = getattr(obj, attr)
-        except Exception:  # noqa: BLE001, S112 — the related row is gone (cascade delete)
-            continue
-        if isinstance(obj, Edition):
-            return obj.slug
-    return None
-
-
-def on_agenda_change(sender, instance, **kwargs) -> None:
-    slug = _edition_slug_of(instance)
-    if slug:
-        invalidate(slug=slug)

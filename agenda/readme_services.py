@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from assignments.models import Assignment, Paper
+from assignments.services import assignment_save
 from courses import timeutils
 from courses.models import (
     Course,
@@ -43,6 +44,7 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
+from courses.services import content_delete, content_save
 
 from . import readme_format as fmt
 from .readme_format import Problem
@@ -92,17 +94,25 @@ class ImportReport:
         return lines
 
 
+def _save(obj) -> None:
+    # Through the services: calendar SEQUENCE, cached pages, what follows deadlines.
+    if isinstance(obj, Assignment):
+        assignment_save(assignment=obj)
+    else:
+        content_save(instance=obj)
+
+
 def _save_if_changed(obj, values: dict, report: ImportReport, name: str) -> bool:
     """Set ``values`` on ``obj`` and save it if anything differs (new objects always)."""
     changed = [key for key, value in values.items() if getattr(obj, key) != value]
     for key in changed:
         setattr(obj, key, values[key])
     if obj.pk is None:
-        obj.save()
+        _save(obj)
         report.created[name] += 1
         return True
     if changed:
-        obj.save()
+        _save(obj)
         report.updated[name] += 1
         return True
     report.unchanged[name] += 1
@@ -160,7 +170,7 @@ class _Importer:
     def _remove(self, rows, name: str, describe) -> None:
         for row in rows:
             if self.may_delete:
-                row.delete()
+                content_delete(instance=row)
                 self.report.deleted[name] += 1
             else:
                 self.report.kept.append(
@@ -268,7 +278,7 @@ class _Importer:
 
     def _assignments(self) -> dict[tuple, Assignment]:
         existing = Assignment.objects.filter(edition=self.edition).order_by(
-            "due_at", "position", "id"
+            "due_date", "due_time", "position", "id"
         )
         matcher = _Matcher(existing, key=lambda a: fmt.assignment_key(a.kind, a.number, a.title))
         matched: dict[tuple, Assignment] = {}
@@ -408,7 +418,7 @@ def _edition_for_import(
     if report.edition_created:
         for key, value in values.items():
             setattr(edition, key, value)
-        edition.save()
+        content_save(instance=edition)
     else:
         _save_if_changed(edition, values, report, "edition")
     return edition
@@ -538,7 +548,7 @@ def readme_from_edition(*, edition: Edition) -> fmt.ParsedReadme:
     assignments = list(
         Assignment.objects.filter(edition=edition)
         .prefetch_related(Prefetch("papers", queryset=Paper.objects.order_by("position", "id")))
-        .order_by("due_at", "position", "id")
+        .order_by("due_date", "due_time", "position", "id")
     )
     reading = None
     for assignment in assignments:

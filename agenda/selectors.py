@@ -188,7 +188,7 @@ def schedule_for_edition(
         )
         items += _event_items(edition, events)
     if KIND_DEADLINE in wanted:
-        assignments = Assignment.objects.filter(edition=edition)
+        assignments = Assignment.objects.filter(edition=edition).select_related("edition")
         if date_from:
             assignments = assignments.filter(due_date__gte=date_from)
         if date_to:
@@ -297,7 +297,8 @@ def assignment_list_for_edition(*, edition: Edition) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(edition=edition)
         .prefetch_related(Prefetch("papers", queryset=Paper.objects.order_by("position", "id")))
-        .order_by("due_at", "position", "id")
+        .select_related("edition")
+        .order_by("due_date", "due_time", "position", "id")
     )
 
 

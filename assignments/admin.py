@@ -2,9 +2,15 @@
 
 from django.contrib import admin
 
-from courses.admin import URL_FIELDS_HTTPS, EditionListFilter, EditionScopedAdmin
+from courses.admin import (
+    URL_FIELDS_HTTPS,
+    EditionListFilter,
+    EditionScopedAdmin,
+    SavedThroughServices,
+)
 from courses.templatetags.zoned import format_zoned
 
+from . import services
 from .models import Assignment, Paper
 
 
@@ -16,7 +22,7 @@ class PaperInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(EditionScopedAdmin):
+class AssignmentAdmin(SavedThroughServices, EditionScopedAdmin):
     list_display = ["title", "edition", "kind", "due_date", "due_time", "hard_deadline", "optional"]
     list_select_related = ["edition__course"]
     list_filter = [EditionListFilter, "kind", "hard_deadline", "optional"]
@@ -40,10 +46,16 @@ class AssignmentAdmin(EditionScopedAdmin):
     ]
     inlines = [PaperInline]
     formfield_overrides = URL_FIELDS_HTTPS
-    ordering = ["-edition__slug", "due_at", "position", "id"]
+    ordering = ["-edition__slug", "due_date", "due_time", "position", "id"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("edition__course")
+
+    def save_through_service(self, request, obj, change):
+        services.assignment_save(assignment=obj)
+
+    def delete_through_service(self, request, obj):
+        services.assignment_delete(assignment=obj)
 
     @admin.display(description="Deadline shown to students")
     def deadline(self, obj):

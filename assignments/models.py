@@ -47,11 +47,10 @@ class Assignment(models.Model):
     position = models.PositiveIntegerField(
         default=0, help_text="Order of appearance among the items of the agenda on its date"
     )
-    # The deadline: local wall-clock date and time in the edition's zone (the source of truth),
-    # and the aware instant derived from them (for queries and comparisons).
-    due_date = models.DateField()
+    # The deadline: local wall-clock date and time in the edition's zone. The aware instant
+    # (``due_at``) is derived from them when read (docs/decisions/0008-derived-values.md).
+    due_date = models.DateField(db_index=True)
     due_time = models.TimeField(default=DEFAULT_DUE_TIME)
-    due_at = models.DateTimeField(editable=False, db_index=True)
     hard_deadline = models.BooleanField(default=False, help_text='Shown as "a hard deadline"')
     # Rules used by the submissions and grading issues.
     opens_at = models.DateTimeField(null=True, blank=True)
@@ -84,7 +83,7 @@ class Assignment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["due_at", "position", "id"]
+        ordering = ["due_date", "due_time", "position", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_group_size__lte=models.F("max_group_size")),
@@ -98,12 +97,6 @@ class Assignment(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.due_at = self._resolve_due_at()
-        if self.pk is not None:
-            self.sequence += 1
-        super().save(*args, **kwargs)
-
     def clean(self):
         unknown = [k for k in self.accepted_kinds or [] if k not in FILE_KINDS]
         if not self.accepted_kinds or unknown:
@@ -114,11 +107,14 @@ class Assignment(models.Model):
                 }
             )
         try:
-            self._resolve_due_at()
+            self.due_at  # noqa: B018 — the local time must exist in the edition's zone
         except timeutils.NonexistentLocalTime as exc:
             raise ValidationError({"due_time": str(exc)}) from exc
 
-    def _resolve_due_at(self) -> dt.datetime:
+    @property
+    def due_at(self) -> dt.datetime:
+        """The deadline as an aware instant: the local date and time in the edition's zone
+        (precondition: the edition is loaded, e.g. ``select_related("edition")``)."""
         return timeutils.localize(self.due_date, self.due_time, self.edition.timezone)
 
     @property

@@ -1,7 +1,12 @@
-"""Writes on assignments, and the one on whole editions that copies them: cloning an edition
-into a new term. It lives here because a clone copies ``courses`` rows (lectures, events,
-staff) and this app's (assignments, papers), and ``courses`` never imports a higher app
-(docs/decisions/0001-layers.md); ``agenda`` and ``demo`` call it.
+"""Writes on assignments, and on whole editions where assignments follow: an edition's own
+fields (a new time zone moves every deadline) and cloning an edition into a new term. They
+live here because they touch ``courses`` rows and this app's, and ``courses`` never imports
+a higher app (docs/decisions/0001-layers.md); ``agenda``, ``demo`` and the admin call them.
+
+An assignment's deadline instant is derived from its local date and time and the edition's
+zone when read (docs/decisions/0008-derived-values.md): nothing here recomputes it. What is
+stored and follows deadlines — the closing bookkeeping (``closed_at``) and the apps above
+that compute from deadlines (``signals.assignments_changed``) — is kept here.
 """
 
 from __future__ import annotations
@@ -27,8 +32,70 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
+from courses.services import content_delete, content_save
 
 from .models import Assignment, Paper
+from .signals import assignments_changed
+
+# What an assignment's deadline follows: a change re-opens the closing bookkeeping.
+_DEADLINE_FIELDS = ("due_date", "due_time", "grace_minutes", "edition_id")
+
+
+def _announce(*edition_ids: int) -> None:
+    assignments_changed.send(sender=Assignment, edition_ids=sorted(set(edition_ids)))
+
+
+@transaction.atomic
+def assignment_save(*, assignment: Assignment) -> Assignment:
+    """Create or edit an assignment (the admin, an import). A moved deadline re-opens the
+    closing bookkeeping; the cached pages of its edition (and of the one it left) are
+    invalidated, and the apps above are told (grading recomputes final grades)."""
+    before = (
+        Assignment.objects.filter(pk=assignment.pk).values(*_DEADLINE_FIELDS).first()
+        if assignment.pk is not None
+        else None
+    )
+    if before is not None and any(
+        before[name] != getattr(assignment, name) for name in _DEADLINE_FIELDS
+    ):
+        assignment.closed_at = None
+    content_save(instance=assignment)
+    _announce(assignment.edition_id, *([before["edition_id"]] if before else []))
+    return assignment
+
+
+@transaction.atomic
+def assignment_delete(*, assignment: Assignment) -> None:
+    """Delete an assignment with its papers (refused by the database once work is handed in)."""
+    edition_id = assignment.edition_id
+    content_delete(instance=assignment)
+    _announce(edition_id)
+
+
+@transaction.atomic
+def edition_update(*, edition: Edition) -> Edition:
+    """Save an edition's own fields as staff edit them (the admin).
+
+    Deadlines are local times in the edition's zone, so a new time zone moves every one of
+    them: it is refused, naming each, when a deadline's local time does not exist in the new
+    zone (02:30 on the spring DST change); otherwise the closing bookkeeping starts over and
+    the apps above are told. A new slug invalidates the cached pages under the old one too.
+    """
+    before = Edition.objects.select_for_update().get(pk=edition.pk)
+    if before.timezone != edition.timezone:
+        if not timeutils.is_valid_zone(edition.timezone):
+            raise ValidationError({"timezone": f"Unknown time zone {edition.timezone!r}."})
+        problems = []
+        for assignment in Assignment.objects.filter(edition=edition):
+            try:
+                timeutils.localize(assignment.due_date, assignment.due_time, edition.timezone)
+            except timeutils.NonexistentLocalTime as exc:
+                problems.append(f"{assignment.title}: {exc}.")
+        if problems:
+            raise ValidationError({"timezone": problems})
+        Assignment.objects.filter(edition=edition).update(closed_at=None)
+        _announce(edition.pk)
+    return content_save(instance=edition)
 
 
 def edition_first_agenda_date(*, edition: Edition) -> dt.date | None:
@@ -157,7 +224,7 @@ def edition_clone(
     )
 
     for old in source.assignments.prefetch_related("papers").order_by("pk"):
-        # Saved one by one: Assignment.save derives due_at from the local date and time.
+        # Saved one by one, each with its papers; due_at follows from the local date and time.
         clone = _copy(
             old,
             edition_id=edition.pk,

@@ -176,7 +176,7 @@ def seed(slug: str = "info8010-2023") -> bool:
     for position, (kind, number, title, wording, due, hard, optional, min_size) in enumerate(
         DEADLINES
     ):
-        # save() resolves the aware due_at from the local date and the edition's zone.
+        # due_at is derived from the local date and time and the edition's zone when read.
         Assignment.objects.create(
             edition=edition,
             kind=kind,

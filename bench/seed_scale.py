@@ -68,7 +68,9 @@ def _assignments(edition: Edition, today: dt.date) -> tuple[list[Assignment], As
             max_group_size=GROUP_SIZE,
             accepted_kinds=["pdf"],
         )
-    return list(Assignment.objects.filter(edition=edition).order_by("due_at")), upload_to
+    return list(
+        Assignment.objects.filter(edition=edition).order_by("due_date", "due_time")
+    ), upload_to
 
 
 @transaction.atomic

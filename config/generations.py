@@ -1,17 +1,22 @@
-"""Generations: tokens in the shared cache that change whenever what they stand for changes.
+"""Generations: tokens in the shared cache that change whenever what they stand for changes,
+and ``invalidate``, the one entry point through which writes say what they changed
+(docs/decisions/0007-caching.md).
 
-A reader stores what it computed together with the generations it read *before* reading the
-database, and uses a stored copy only while those generations are still current. A writer
-calls ``invalidate``: the token is replaced at once and again once the transaction commits.
-Between the two, a concurrent reader may store a copy computed from the data as it was
-before the commit; the second replacement discards it.
+There are two kinds of scope: an **edition** (named by its slug, the key every public URL
+carries: its page, schedule and deadlines — everything but group work) and a **group**
+(its members, hand-ins, extensions, reviews). A cached value is stored with the tokens of
+the scopes it depends on, read *before* the database, and used only while they are current.
 
-Tokens are random rather than counters: when the cache evicts a generation, the token that
-replaces it can never equal the one a stale copy was stored with (a counter would restart
-at a number an old copy may carry).
+Services call ``invalidate(editions=…, groups=…)`` for what they changed, including the
+edition or group a row moved away from. The tokens are replaced at once and again once the
+transaction commits: between the two, a concurrent reader may store a copy computed from
+the data as it was before the commit; the second replacement discards it. Tokens are random
+rather than counters: when the cache evicts a generation, the token that replaces it can
+never equal the one a stale copy was stored with.
 
 The cache is an accelerator. When it is down, ``fetch`` answers ``None`` and callers read
-the database; ``invalidate`` and ``store`` log and carry on.
+the database; ``invalidate`` and ``store`` log and carry on. Only the cache client's errors
+(and a value another release pickled) are caught.
 """
 
 from __future__ import annotations
@@ -19,13 +24,31 @@ from __future__ import annotations
 import logging
 import pickle
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+# This process's own count of invalidations per scope: copies a process keeps in memory
+# (outside the shared cache) compare it, without a round trip, to see its own writes at once.
+_local_epochs: dict[str, int] = {}
+
+
+def edition_scope(slug: str) -> str:
+    return f"generation:edition:{slug}"
+
+
+def group_scope(group_id: int) -> str:
+    return f"generation:group:{group_id}"
+
+
+def local_epoch(scope: str) -> int:
+    """How many times this process invalidated ``scope`` (see ``_local_epochs``)."""
+    return _local_epochs.get(scope, 0)
 
 
 def _token() -> str:
@@ -59,28 +82,36 @@ def fetch(*, keys: Iterable[str], generations: Iterable[str]) -> tuple[dict, dic
     return {k: found[k] for k in keys if k in found}, tokens
 
 
-def store(key: str, value, timeout: int) -> None:
+def store(key: str, value: Any, timeout: int) -> None:
     """Remember ``value`` (a best effort: a cache that is down just means no copy)."""
     try:
         cache.set(key, value, timeout)
     except RedisError:
-        pass
+        logger.warning("Copy %s not stored: cache unavailable", key)
 
 
-def invalidate(*generations: str, also: Callable[[], None] | None = None) -> None:
-    """Replace the tokens of ``generations`` now and again once the transaction commits.
+def replace(*generations: str) -> None:
+    """Replace the tokens of ``generations`` now and again once the transaction commits."""
+    if not generations:
+        return
 
-    ``also`` runs each time too (for copies a process keeps outside the shared cache).
-    """
-
-    def replace():
-        if also is not None:
-            also()
+    def new_tokens() -> None:
+        for generation in generations:
+            _local_epochs[generation] = _local_epochs.get(generation, 0) + 1
         try:
             cache.set_many({g: _token() for g in generations}, None)
         except RedisError:
             logger.warning("Cached copies of %s not invalidated: cache unavailable", generations)
 
-    replace()
+    new_tokens()
     # robust: an earlier on-commit callback that raises must not skip this one.
-    transaction.on_commit(replace, robust=True)
+    transaction.on_commit(new_tokens, robust=True)
+
+
+def invalidate(*, editions: Iterable[str] = (), groups: Iterable[int | None] = ()) -> None:
+    """What these editions (by slug) and groups (by id) show has changed: every cached copy
+    computed from them is discarded, now and once the transaction commits."""
+    replace(
+        *sorted({edition_scope(slug) for slug in editions if slug}),
+        *sorted({group_scope(pk) for pk in groups if pk is not None}),
+    )

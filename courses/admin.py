@@ -9,20 +9,19 @@ the same way. What a staff user may do (view, change, …) is still Django's mod
 
 from __future__ import annotations
 
-import functools
-
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
 
 from accounts.models import User
 
-from . import permissions
+from . import permissions, services
 from .models import (
     STAFF_ROLES,
     Course,
@@ -61,36 +60,6 @@ class EditionListFilter(admin.SimpleListFilter):
         return queryset
 
 
-@functools.cache
-def edition_lookup(model: type[models.Model]) -> str | None:
-    """The lookup from rows of ``model`` to their edition: ``""`` for ``Edition`` itself,
-    ``"edition"``, ``"assignment__edition"``… following foreign keys (a field named
-    ``edition`` first, required ones before optional ones); None when none leads there."""
-    if model is Edition:
-        return ""
-    queue: list[tuple[type[models.Model], str]] = [(model, "")]
-    seen = {model}
-    while queue:
-        current, prefix = queue.pop(0)
-        relations = sorted(
-            (
-                f
-                for f in current._meta.get_fields()
-                if (f.many_to_one or f.one_to_one) and f.concrete and f.related_model
-            ),
-            key=lambda f: (f.name != "edition", f.null, f.name),
-        )
-        for field in relations:
-            if field.related_model is Edition:
-                return f"{prefix}{field.name}"
-        for field in relations:
-            related = field.related_model
-            if related not in seen and related is not User:
-                seen.add(related)
-                queue.append((related, f"{prefix}{field.name}__"))
-    return None
-
-
 STAFF = "staff"
 STUDENTS = "students"
 
@@ -112,7 +81,9 @@ class EditionScoped:
     visible_edition_fields: tuple[str, ...] = ("linked_edition",)
 
     def get_edition_path(self) -> str:
-        path = self.edition_path if self.edition_path is not None else edition_lookup(self.model)
+        path = self.edition_path
+        if path is None:
+            path = permissions.edition_lookup(self.model)
         if path is None:
             raise ImproperlyConfigured(f"{self.model.__name__} rows lead to no edition.")
         return path or "pk"
@@ -146,7 +117,7 @@ class EditionScoped:
                 # A link to another edition may point to any edition the user can see.
                 return permissions.editions_visible_to(request.user).select_related("course")
             return editions_for_admin(request)
-        lookup = edition_lookup(related)
+        lookup = permissions.edition_lookup(related)
         if lookup is None or request.user.is_superuser:
             return None
         staffed = permissions.editions_staffed_by(request.user)
@@ -167,6 +138,59 @@ class EditionScopedAdmin(EditionScoped, admin.ModelAdmin):
     """A model admin scoped to the editions a staff user teaches (see ``EditionScoped``)."""
 
 
+class ServiceErrorsAsMessages:
+    """For admins whose saves and deletes call services: a rule only a service knows (a
+    ``ValidationError`` it raises) is shown as an error message. The admin's view runs in a
+    transaction, which the error rolls back: nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect(request.get_full_path())
+
+
+class SavedThroughServices(ServiceErrorsAsMessages):
+    """Saves and deletes of this admin and of its inlines go through services
+    (``courses.services.content_save`` / ``content_delete``: the model's rules, the iCalendar
+    sequence, the cache invalidation); an admin of a model with its own service overrides
+    ``save_through_service``."""
+
+    def save_through_service(self, request, obj, change: bool) -> None:
+        services.content_save(instance=obj)
+
+    def delete_through_service(self, request, obj) -> None:
+        services.content_delete(instance=obj)
+
+    def save_model(self, request, obj, form, change):
+        self.save_through_service(request, obj, change)
+
+    def delete_model(self, request, obj):
+        self.delete_through_service(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_through_service(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        # commit=False fills formset.new_objects / changed_objects / deleted_objects (the
+        # admin's change message reads them) and leaves the writes to the services.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.content_delete(instance=obj)
+        for obj in instances:
+            services.content_save(instance=obj)
+        formset.save_m2m()
+
+
 class ReadOnlyAdminMixin:
     """A record nobody edits in the admin (a history, a computed result): view only."""
 
@@ -184,7 +208,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(SavedThroughServices, admin.ModelAdmin):
     list_display = ["code", "title", "institution"]
     search_fields = ["code", "title"]
 
@@ -298,7 +322,7 @@ class LectureLinkInline(admin.TabularInline):
 
 
 @admin.register(Lecture)
-class LectureAdmin(EditionScopedAdmin):
+class LectureAdmin(SavedThroughServices, EditionScopedAdmin):
     list_display = ["__str__", "edition", "date", "kind", "note", "archived", "position"]
     list_display_links = ["__str__"]
     list_select_related = ["edition__course"]
@@ -318,7 +342,7 @@ class EventLinkInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(EditionScopedAdmin):
+class EventAdmin(SavedThroughServices, EditionScopedAdmin):
     list_display = ["__str__", "edition", "date", "speaker", "position"]
     list_display_links = ["__str__"]
     list_select_related = ["edition__course"]

@@ -318,12 +318,6 @@ class Lecture(models.Model):
             return f"Lecture {self.number}: {self.title}"
         return self.title
 
-    def save(self, *args, **kwargs):
-        # Calendar clients only refresh an event whose SEQUENCE grew (RFC 5545 §3.8.7.4).
-        if self.pk is not None:
-            self.sequence += 1
-        super().save(*args, **kwargs)
-
 
 class LectureLink(Link):
     lecture = models.ForeignKey(Lecture, on_delete=models.CASCADE, related_name="links")
@@ -356,11 +350,6 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.title}" if self.label else self.title
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            self.sequence += 1
-        super().save(*args, **kwargs)
 
 
 class EventLink(Link):

@@ -13,9 +13,10 @@ the pages and the API all call it:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -30,6 +31,7 @@ __all__ = [
     "edition_get_visible",
     "editions_staffed_by",
     "editions_visible_to",
+    "edition_lookup",
     "is_edition_staff",
     "is_staff_somewhere",
     "member_role_or_404",
@@ -138,6 +140,36 @@ def _member_or_not_found(*, slug: str, user: Any) -> tuple[Edition, str, Members
         return edition_get_for_member(slug=slug, user=user)
     except Http404:
         raise Http404("No such edition.") from None
+
+
+@functools.cache
+def edition_lookup(model: type[Model]) -> str | None:
+    """The lookup from rows of ``model`` to their edition: ``""`` for ``Edition`` itself,
+    ``"edition"``, ``"assignment__edition"``… following foreign keys (a field named
+    ``edition`` first, required ones before optional ones); None when none leads there."""
+    if model is Edition:
+        return ""
+    queue: list[tuple[type[Model], str]] = [(model, "")]
+    seen = {model}
+    while queue:
+        current, prefix = queue.pop(0)
+        relations = sorted(
+            (
+                f
+                for f in current._meta.get_fields()
+                if (f.many_to_one or f.one_to_one) and f.concrete and f.related_model
+            ),
+            key=lambda f: (f.name != "edition", f.null, f.name),
+        )
+        for field in relations:
+            if field.related_model is Edition:
+                return f"{prefix}{field.name}"
+        for field in relations:
+            related = field.related_model
+            if related not in seen and related is not User:
+                seen.add(related)
+                queue.append((related, f"{prefix}{field.name}__"))
+    return None
 
 
 def edition_get_visible(*, slug: str, user: Any) -> Edition:

@@ -23,6 +23,7 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
+from courses.services import content_save, edition_publish
 from grading.permissions import INSTRUCTORS, TEACHING_ASSISTANTS, staff_groups_ensure
 from submissions.services import group_create, group_join
 
@@ -166,10 +167,9 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
             start=start,
             term=f"Live demo term (from {start:%d %b %Y})",
         )
-        demo.status = Edition.Status.PUBLISHED
         demo.schedule_text = ""
         demo.intro = "A live copy of the Spring 2023 edition, shifted so that today is mid-term."
-        demo.save()
+        edition_publish(edition=content_save(instance=demo))
         Membership.objects.bulk_create(
             Membership(edition=demo, user=s, role=Membership.Role.STUDENT) for s in students
         )

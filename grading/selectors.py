@@ -95,7 +95,7 @@ def scheme_load(*, edition: Edition) -> LoadedScheme | None:
         return None
     components = list(
         SchemeComponent.objects.filter(scheme=scheme)
-        .select_related("assignment")
+        .select_related("assignment__edition")
         .order_by("position", "id")
     )
     return LoadedScheme(
@@ -330,7 +330,7 @@ def student_view(*, edition: Edition, student: User, now: dt.datetime | None = N
             Prefetch("rubric_scores", queryset=RubricScore.objects.select_related("criterion")),
             Prefetch("overrides", queryset=GradeOverride.objects.filter(student=student)),
         )
-        .order_by("assignment__due_at", "assignment__position")
+        .order_by("assignment__due_date", "assignment__due_time", "assignment__position")
     )
     grades = []
     for grade in released:
@@ -392,7 +392,9 @@ def grades_of_edition(*, edition: Edition) -> QuerySet[Grade]:
     return (
         Grade.objects.filter(assignment__edition=edition)
         .select_related("assignment", "group", "grader")
-        .order_by("assignment__due_at", "assignment__position", "group__name")
+        .order_by(
+            "assignment__due_date", "assignment__due_time", "assignment__position", "group__name"
+        )
     )
 
 

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from courses import permissions
-from courses.admin import EditionScopedAdmin, ReadOnlyAdminMixin
+from courses.admin import EditionScopedAdmin, ReadOnlyAdminMixin, ServiceErrorsAsMessages
 
 from . import services
 from .errors import SubmissionRefused
@@ -36,7 +36,7 @@ class GroupMembershipInline(admin.TabularInline):
 
 
 @admin.register(StudentGroup)
-class StudentGroupAdmin(EditionScopedAdmin):
+class StudentGroupAdmin(ServiceErrorsAsMessages, EditionScopedAdmin):
     list_display = ["name", "edition", "member_count", "join_code"]
     list_filter = ["edition"]
     search_fields = ["name", "memberships__user__email"]
@@ -52,6 +52,19 @@ class StudentGroupAdmin(EditionScopedAdmin):
         from django.db.models import Count
 
         return super().get_queryset(request).annotate(n_members=Count("memberships"))
+
+    def save_model(self, request, obj, form, change):
+        services.group_save(actor=request.user, group=obj)
+
+    def delete_model(self, request, obj):
+        services.group_delete(actor=request.user, group=obj)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            try:
+                services.group_delete(actor=request.user, group=group)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
         # Membership changes are recorded through the services, whoever makes them.
@@ -86,7 +99,7 @@ class GroupChangeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(EditionScopedAdmin):
+class ExtensionAdmin(ServiceErrorsAsMessages, EditionScopedAdmin):
     edition_path = "assignment__edition"
     list_display = ["assignment", "group", "days", "hours", "reason", "granted_by", "granted_at"]
     list_filter = ["assignment__edition", "assignment"]
@@ -104,9 +117,16 @@ class ExtensionAdmin(EditionScopedAdmin):
             reason=obj.reason,
         )
 
+    def delete_model(self, request, obj):
+        services.extension_revoke(extension=obj)
+
+    def delete_queryset(self, request, queryset):
+        for extension in queryset:
+            services.extension_revoke(extension=extension)
+
 
 @admin.register(ProposalReview)
-class ProposalReviewAdmin(EditionScopedAdmin):
+class ProposalReviewAdmin(ServiceErrorsAsMessages, EditionScopedAdmin):
     edition_path = "assignment__edition"
     list_display = ["assignment", "group", "decision", "reviewer", "reviewed_at"]
     list_filter = ["assignment__edition", "decision"]
@@ -122,6 +142,13 @@ class ProposalReviewAdmin(EditionScopedAdmin):
             approved=obj.decision == ProposalReview.Decision.APPROVED,
             comment=obj.comment,
         )
+
+    def delete_model(self, request, obj):
+        services.proposal_review_delete(review=obj)
+
+    def delete_queryset(self, request, queryset):
+        for review in queryset:
+            services.proposal_review_delete(review=review)
 
 
 class SubmissionAddForm(forms.ModelForm):

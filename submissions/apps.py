@@ -5,22 +5,10 @@ class SubmissionsConfig(AppConfig):
     name = "submissions"
 
     def ready(self):
-        # Keep the cached group standings (submissions/cache.py) in step with every write to
-        # what they are built from.
-        from django.conf import settings
-        from django.db.models.signals import post_delete, post_save, pre_save
+        # A student's name shows on their groupmates' dashboards (submissions/cache.py):
+        # accounts announces a changed profile, this app forgets those groups' standings.
+        from accounts.signals import user_changed
 
-        from . import cache
+        from .services import groups_of_user_changed
 
-        for label, watched in cache.WATCHED.items():
-            model = self.apps.get_model(label)
-            uid = f"submissions-cache-{label}"
-            post_save.connect(cache.on_change, sender=model, dispatch_uid=uid)
-            post_delete.connect(cache.on_change, sender=model, dispatch_uid=f"{uid}-delete")
-            if watched.parent != "pk":
-                pre_save.connect(cache.on_parent_move, sender=model, dispatch_uid=f"{uid}-move")
-        post_save.connect(
-            cache.on_user_change,
-            sender=settings.AUTH_USER_MODEL,
-            dispatch_uid="submissions-cache-user",
-        )
+        user_changed.connect(groups_of_user_changed, dispatch_uid="submissions-user-changed")

@@ -81,22 +81,39 @@ def pending_receipts_send(*, now: dt.datetime | None = None, limit: int = 500) -
     return sum(1 for pk in pending if receipt_email_send(submission_id=pk))
 
 
+# A local date is at most a day ahead of the UTC date (zones span UTC-12 to UTC+14).
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _latest_deadline(assignment: Assignment) -> dt.datetime:
+    """The last instant any group may hand in (the longest extension, the grace period)."""
+    latest = deadlines.for_group(assignment)
+    for ext in Extension.objects.filter(assignment=assignment):
+        latest = max(latest, deadlines.for_group(assignment, ext))
+    return latest
+
+
 def assignments_close_due(*, now: dt.datetime | None = None) -> int:
     """Stamp ``closed_at`` on assignments whose last possible deadline (with the longest
-    extension and the grace period) has passed. Runs any number of times with one result."""
+    extension and the grace period) has passed, and clear it on closed ones whose deadline
+    moved back into the future (an edit, a new time zone, an extension). Runs any number of
+    times with one result; returns how many were closed."""
     now = now or timezone.now()
     closed = 0
-    candidates = Assignment.objects.filter(closed_at__isnull=True, due_at__lte=now).select_related(
-        "edition"
-    )
+    candidates = Assignment.objects.filter(
+        closed_at__isnull=True, due_date__lte=(now + _ONE_DAY).date()
+    ).select_related("edition")
     for assignment in candidates:
-        latest = deadlines.for_group(assignment)
-        for ext in Extension.objects.filter(assignment=assignment):
-            latest = max(latest, deadlines.for_group(assignment, ext))
-        if latest <= now:
+        if _latest_deadline(assignment) <= now:
             closed += Assignment.objects.filter(pk=assignment.pk, closed_at__isnull=True).update(
                 closed_at=now
             )
+    recent = Assignment.objects.filter(
+        closed_at__isnull=False, due_date__gte=(now - _ONE_DAY).date()
+    ).select_related("edition")
+    for assignment in recent:
+        if _latest_deadline(assignment) > now:
+            Assignment.objects.filter(pk=assignment.pk).update(closed_at=None)
     return closed
 
 
@@ -106,8 +123,11 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     horizon = now + dt.timedelta(hours=max(REMINDER_HOURS) + 24 * 14)  # longest extension
     sent = 0
+    # A window of local dates around the instants (a local date is within a day of UTC's);
+    # the exact deadline of each group is checked below.
     assignments = Assignment.objects.filter(
-        closed_at__isnull=True, due_at__lte=horizon, due_at__gte=now - dt.timedelta(days=14)
+        due_date__lte=(horizon + _ONE_DAY).date(),
+        due_date__gte=(now - dt.timedelta(days=14) - _ONE_DAY).date(),
     ).select_related("edition__course")
     for assignment in assignments:
         handed_in = set(

@@ -68,7 +68,9 @@ def assignment_statuses(*, edition: Edition, group: StudentGroup | None) -> list
 
     Four queries whatever the number of assignments and submissions.
     """
-    assignments = list(Assignment.objects.filter(edition=edition).order_by("due_at", "position"))
+    assignments = list(
+        Assignment.objects.filter(edition=edition).order_by("due_date", "due_time", "position")
+    )
     versions: dict[int, tuple[int, int]] = {}
     extensions: dict[int, Extension] = {}
     reviews: dict[int, ProposalReview] = {}
@@ -198,6 +200,7 @@ def dashboard_for_user(*, user: User, slug: str) -> Dashboard:
     group_id = getattr(membership, "viewer_group_id", None)
     standing = cache.group_standing(
         edition_id=edition.pk,
+        edition_slug=edition.slug,
         group_id=group_id,
         shape=_STANDING_SHAPE,
         compute=lambda: _group_standing(edition=edition, group_id=group_id),

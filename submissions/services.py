@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assignments.models import Assignment
+from config import generations
 from courses.models import Edition, Membership
 
 from . import deadlines, filechecks, receipts
@@ -83,6 +84,7 @@ def group_create(*, user: User, edition: Edition, name: str) -> StudentGroup:
     except IntegrityError as exc:
         raise ValidationError("You are already in a group in this edition.") from exc
     _log(group, member=user, actor=user, action=GroupChange.Action.CREATED)
+    generations.invalidate(groups=[group.pk])
     return group
 
 
@@ -95,9 +97,11 @@ def _add_member(*, group: StudentGroup, user: User) -> GroupMembership:
         raise ValidationError(f"This group is full ({edition.group_max_size} members at most).")
     try:
         with transaction.atomic():
-            return GroupMembership.objects.create(group=group, user=user, edition=edition)
+            membership = GroupMembership.objects.create(group=group, user=user, edition=edition)
     except IntegrityError as exc:
         raise ValidationError("Already in a group in this edition.") from exc
+    generations.invalidate(groups=[group.pk])
+    return membership
 
 
 def _lock_group(group_id: int) -> StudentGroup:
@@ -134,6 +138,7 @@ def group_leave(*, user: User, edition: Edition) -> None:
         raise ValidationError("Groups are locked; ask the course staff to change them.")
     group = _lock_group(membership.group_id)
     membership.delete()
+    generations.invalidate(groups=[group.pk])
     _log(group, member=user, actor=user, action=GroupChange.Action.LEFT)
     _dissolve_if_empty(group, actor=user)
 
@@ -142,6 +147,7 @@ def _dissolve_if_empty(group: StudentGroup, *, actor: User) -> None:
     if group.memberships.exists() or group.submissions.exists():
         return
     _log(group, member=None, actor=actor, action=GroupChange.Action.DISSOLVED)
+    generations.invalidate(groups=[group.pk])
     group.delete()
 
 
@@ -161,7 +167,56 @@ def group_member_remove(*, actor: User, group: StudentGroup, user: User, reason:
     deleted, _ = GroupMembership.objects.filter(group=group, user=user).delete()
     if not deleted:
         raise ValidationError(f"{user} is not in {group}.")
+    generations.invalidate(groups=[group.pk])
     _log(group, member=user, actor=actor, action=GroupChange.Action.REMOVED, detail=reason)
+
+
+@transaction.atomic
+def group_save(*, actor: User, group: StudentGroup) -> StudentGroup:
+    """Staff create a group or rename one (the admin). A group never moves to another
+    edition: its members' one-group-per-edition rule is kept on their rows."""
+    name = group.name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the group a name."})
+    if group.pk is not None:
+        edition_id = (
+            StudentGroup.objects.select_for_update()
+            .filter(pk=group.pk)
+            .values_list("edition_id", flat=True)
+            .get()
+        )
+        if edition_id != group.edition_id:
+            raise ValidationError(
+                {"edition": "A group stays in its edition; create one in the other edition."}
+            )
+    taken = StudentGroup.objects.filter(edition_id=group.edition_id, name__iexact=name)
+    if taken.exclude(pk=group.pk).exists():
+        raise ValidationError({"name": "Another group already has this name."})
+    created = group.pk is None
+    group.name = name
+    group.save()
+    if created:
+        _log(group, member=None, actor=actor, action=GroupChange.Action.CREATED, detail="staff")
+    generations.invalidate(groups=[group.pk])
+    return group
+
+
+@transaction.atomic
+def group_delete(*, actor: User, group: StudentGroup) -> None:
+    """Staff delete a group that has handed nothing in (its versions keep it otherwise)."""
+    group = _lock_group(group.pk)
+    if group.submissions.exists():
+        raise ValidationError(f"{group} has handed work in: it is kept with its versions.")
+    _log(group, member=None, actor=actor, action=GroupChange.Action.DISSOLVED, detail="staff")
+    generations.invalidate(groups=[group.pk])
+    group.delete()
+
+
+def groups_of_user_changed(sender: object, *, user_id: int, **kwargs: object) -> None:
+    """``accounts.signals.user_changed``: the user's name shows on their groups' pages."""
+    generations.invalidate(
+        groups=GroupMembership.objects.filter(user_id=user_id).values_list("group_id", flat=True)
+    )
 
 
 # --- extensions and proposal reviews -------------------------------------------------
@@ -187,7 +242,18 @@ def extension_grant(
         group=group,
         defaults={"days": days, "hours": hours, "reason": reason, "granted_by": actor},
     )
+    # The assignment may have been closed for every group: this one's deadline is later now.
+    Assignment.objects.filter(pk=assignment.pk).update(closed_at=None)
+    generations.invalidate(groups=[group.pk])
     return extension
+
+
+@transaction.atomic
+def extension_revoke(*, extension: Extension) -> None:
+    """Take a group's extension back: its deadline is the assignment's again."""
+    group_id = extension.group_id
+    extension.delete()
+    generations.invalidate(groups=[group_id])
 
 
 @transaction.atomic
@@ -215,7 +281,16 @@ def proposal_review(
             "reviewer": reviewer,
         },
     )
+    generations.invalidate(groups=[group.pk])
     return review
+
+
+@transaction.atomic
+def proposal_review_delete(*, review: ProposalReview) -> None:
+    """Withdraw a decision on a proposal: the group is waiting for one again."""
+    group_id = review.group_id
+    review.delete()
+    generations.invalidate(groups=[group_id])
 
 
 # --- submissions ------------------------------------------------------------------------
@@ -358,6 +433,7 @@ def submission_create(
             submission.members.set(group.members.all())
             submission.signature = submission_receipt(submission=submission).signature
             submission.save(update_fields=["signature"])
+            generations.invalidate(groups=[group.pk])
             transaction.on_commit(lambda: _enqueue_receipt_email(submission))
     except BaseException:
         if stored_name:
@@ -456,24 +532,7 @@ def deadline_rule_text(*, deadline: dt.datetime, edition: Edition) -> str:
     return deadlines.describe(deadline=deadline, tz_name=edition.timezone)
 
 
-# --- profile and personal tokens ----------------------------------------------------------
-
-
-@transaction.atomic
-def profile_update(
-    *, user: User, first_name: str, last_name: str, student_id: str, time_zone: str
-) -> User:
-    from courses import timeutils
-
-    if time_zone and not timeutils.is_valid_zone(time_zone):
-        raise ValidationError({"time_zone": f"Unknown time zone {time_zone!r}."})
-    user.first_name = first_name.strip()
-    user.last_name = last_name.strip()
-    user.student_id = student_id.strip()
-    user.time_zone = time_zone
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["first_name", "last_name", "student_id", "time_zone"])
-    return user
+# --- personal tokens ----------------------------------------------------------
 
 
 @transaction.atomic

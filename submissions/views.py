@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from accounts import services as account_services
 from config.uploads import client_file_name
 from courses import permissions
 from courses import services as course_services
@@ -247,7 +248,7 @@ def profile(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.profile_update(user=user, **form.cleaned_data)
+            account_services.user_profile_update(user=user, **form.cleaned_data)
         except ValidationError as exc:
             for message in _messages_from(exc):
                 form.add_error(None, message)

@@ -21,7 +21,7 @@ def test_a_copy_stored_between_a_write_and_its_commit_is_discarded(
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        generations.invalidate(GEN)
+        generations.replace(GEN)
         # A reader in another transaction still sees the data as it was before the commit.
         stale_under = current_token()
         generations.store(KEY, ("old data", stale_under), 60)
@@ -36,7 +36,7 @@ def test_a_copy_stored_between_a_write_and_its_commit_is_discarded(
 def test_a_generation_is_stable_until_invalidated():
     token = current_token()
     assert current_token() == token
-    generations.invalidate(GEN)
+    generations.replace(GEN)
     assert current_token() != token
 
 
@@ -58,7 +58,7 @@ def test_with_the_cache_down_readers_get_nothing_and_writers_carry_on(monkeypatc
     for method in ("get_many", "set", "set_many", "add", "get"):
         monkeypatch.setattr(cache, method, down)
     assert generations.fetch(keys=[KEY], generations=[GEN]) is None
-    generations.invalidate(GEN)
+    generations.replace(GEN)
     generations.store(KEY, "value", 60)
 
 

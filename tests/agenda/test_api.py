@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from assignments.models import Assignment
+from assignments.services import assignment_delete, edition_update
 from courses.models import Edition, Lecture, LectureLink, Membership
+from courses.services import content_delete, content_save
 from tests.factories import (
     AssignmentFactory,
     CourseFactory,
@@ -304,39 +306,44 @@ def test_if_modified_since_with_the_last_modified_gives_304(api, edition):
     assert again.status_code == 304
 
 
+# Staff's writes, through the services the admin and the import call.
+
+
 def _change_lecture(edition):
     lecture = Lecture.objects.get(edition=edition, number=1)
     lecture.title = "Fundamentals of machine learning"
-    lecture.save()
+    content_save(instance=lecture)
 
 
 def _add_event(edition):
-    EventFactory(edition=edition, date=dt.date(2023, 3, 31), title="Invited talk")
+    content_save(
+        instance=EventFactory.build(edition=edition, date=dt.date(2023, 3, 31), title="Talk")
+    )
 
 
 def _delete_event(edition):
-    edition.events.get().delete()
+    content_delete(instance=edition.events.get())
 
 
 def _delete_deadline(edition):
-    edition.assignments.get(title="Homework 1").delete()
+    assignment_delete(assignment=edition.assignments.get(title="Homework 1"))
 
 
 def _add_link(edition):
-    LectureLinkFactory(lecture=edition.lectures.get(number=1))
+    content_save(instance=LectureLinkFactory.build(lecture=edition.lectures.get(number=1)))
 
 
 def _delete_link(edition):
-    LectureLink.objects.filter(lecture__edition=edition).last().delete()
+    content_delete(instance=LectureLink.objects.filter(lecture__edition=edition).last())
 
 
 def _delete_paper(edition):
-    edition.assignments.get(title="Reading assignment").papers.last().delete()
+    content_delete(instance=edition.assignments.get(title="Reading assignment").papers.last())
 
 
 def _change_edition(edition):
     edition.meeting_time = dt.time(9, 0)
-    edition.save()
+    edition_update(edition=edition)
 
 
 @pytest.mark.parametrize(

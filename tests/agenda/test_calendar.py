@@ -12,6 +12,7 @@ from agenda.calendar import calendar_entries
 from agenda.selectors import schedule_for_edition
 from courses.ical import CalendarEntry, build_calendar
 from courses.models import Edition, Lecture, Membership
+from courses.services import content_save
 from tests.factories import (
     AssignmentFactory,
     EditionFactory,
@@ -133,7 +134,7 @@ def test_sequence_grows_when_a_lecture_is_edited(client, edition):
     _, before = fetch(client, edition)
 
     lecture.title = "Multi-layer perceptron"
-    lecture.save()
+    content_save(instance=lecture)
     _, after = fetch(client, edition)
 
     assert int(vevents(after)[uid]["SEQUENCE"]) > int(vevents(before)[uid]["SEQUENCE"])

@@ -81,7 +81,9 @@ def dump(edition: Edition) -> dict:
                 a.hard_deadline,
                 [(p.authors, p.title, p.year, p.url, p.position) for p in a.papers.all()],
             )
-            for a in Assignment.objects.filter(edition=edition).order_by("due_at", "position")
+            for a in Assignment.objects.filter(edition=edition).order_by(
+                "due_date", "due_time", "position"
+            )
         ],
         "sections": list(
             EditionSection.objects.filter(edition=edition).values_list(
@@ -168,7 +170,9 @@ def test_import_creates_the_edition_with_the_exact_2023_agenda():
         "code 1",
         "code 2",
     ]
-    deadlines = Assignment.objects.filter(edition=edition).order_by("due_at", "position")
+    deadlines = Assignment.objects.filter(edition=edition).order_by(
+        "due_date", "due_time", "position"
+    )
     assert [(a.kind, a.number, a.title, a.agenda_title, a.due_date) for a in deadlines] == [
         ("homework", 1, "Homework 1", "Homework 1", d(2023, 3, 6)),
         ("homework", 2, "Homework 2", "Homework 2", d(2023, 3, 20)),

@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from config import throttling
-from courses.models import Edition
+from config import generations, throttling
+from courses.services import content_delete, content_save, edition_unpublish
 from tests.factories import EditionFactory, LectureFactory, LectureLinkFactory
 
 URL = "/api/v1/editions/{}/schedule/"
@@ -32,7 +32,7 @@ def test_a_repeated_request_costs_no_query_and_an_edit_is_seen_at_once(
     assert second["ETag"] == first["ETag"]
 
     lecture.title = "New title"
-    lecture.save()
+    content_save(instance=lecture)
     third = api.get(URL.format(edition.slug))
     assert third.json()["items"][0]["title"] == "New title"
     assert third["ETag"] != first["ETag"]
@@ -44,9 +44,9 @@ def test_added_and_deleted_links_show_in_the_cached_schedule():
     lecture = LectureFactory(edition=edition)
     api = APIClient()
     assert api.get(URL.format(edition.slug)).json()["items"][0]["links"] == []
-    link = LectureLinkFactory(lecture=lecture)
+    link = content_save(instance=LectureLinkFactory.build(lecture=lecture))
     assert len(api.get(URL.format(edition.slug)).json()["items"][0]["links"]) == 1
-    link.delete()
+    content_delete(instance=link)
     assert api.get(URL.format(edition.slug)).json()["items"][0]["links"] == []
 
 
@@ -56,8 +56,7 @@ def test_unpublishing_stops_serving_the_cached_schedule():
     LectureFactory(edition=edition)
     api = APIClient()
     assert api.get(URL.format(edition.slug)).status_code == 200
-    edition.status = Edition.Status.DRAFT
-    edition.save()
+    edition_unpublish(edition=edition)
     assert api.get(URL.format(edition.slug)).status_code == 404
 
 
@@ -138,7 +137,36 @@ def test_a_write_made_by_another_process_is_served_within_a_second(client, monke
     from courses.models import Lecture
 
     Lecture.objects.filter(edition=edition).update(title="After")
-    cache.set(f"agenda:generation-token:{edition.slug}", "changed elsewhere")
+    cache.set(generations.edition_scope(edition.slug), "changed elsewhere")
     assert client.get(url).json()["items"][0]["title"] == "Before"
     clock[0] += agenda_cache.LOCAL_SECONDS
     assert client.get(url).json()["items"][0]["title"] == "After"
+
+
+@pytest.mark.django_db
+def test_a_lecture_moved_to_another_edition_changes_both_schedules(admin_client):
+    """Through the admin's change form, as staff move it: the edition it left and the one it
+    joined are both invalidated (config.generations.invalidate), cached bodies included."""
+    from django.urls import reverse
+
+    from tests.admin_forms import submit
+
+    left, joined = EditionFactory(), EditionFactory()
+    lecture = LectureFactory(edition=left, title="Moving lecture")
+    LectureFactory(edition=joined, title="Staying lecture")
+    api = APIClient()
+    before = {e.slug: api.get(URL.format(e.slug)) for e in (left, joined)}
+    for edition in (left, joined):  # both served from the cache now
+        assert api.get(URL.format(edition.slug))["ETag"] == before[edition.slug]["ETag"]
+
+    url = reverse("admin:courses_lecture_change", args=[lecture.pk])
+    assert submit(admin_client, url, edition=str(joined.pk)).status_code == 302
+
+    after = {e.slug: api.get(URL.format(e.slug)) for e in (left, joined)}
+    for edition in (left, joined):
+        assert after[edition.slug]["ETag"] != before[edition.slug]["ETag"]
+    assert [i["title"] for i in after[left.slug].json()["items"]] == []
+    assert sorted(i["title"] for i in after[joined.slug].json()["items"]) == [
+        "Moving lecture",
+        "Staying lecture",
+    ]

@@ -308,15 +308,14 @@ def _race(port: int, assignment: int, students: list[dict], deadline: dt.datetim
 def _set_deadline(database_url: str, assignment: int, tz_name: str) -> dt.datetime:
     """The race assignment's deadline: the next whole second LEAD seconds from now, written as
     the instructor would (a local date and time in the edition's zone) and resolved by the same
-    function as Assignment.save."""
+    function as Assignment.due_at."""
     moment = dt.datetime.fromtimestamp(math.ceil(time.time() + LEAD), dt.UTC)
     local = timeutils.to_local(moment, tz_name)
     due_at = timeutils.localize(local.date(), local.time(), tz_name)
     with closing(psycopg2.connect(database_url)) as connection, connection:
         connection.cursor().execute(
-            "UPDATE assignments_assignment SET due_date = %s, due_time = %s, due_at = %s"
-            " WHERE id = %s",
-            (local.date(), local.time(), due_at, assignment),
+            "UPDATE assignments_assignment SET due_date = %s, due_time = %s WHERE id = %s",
+            (local.date(), local.time(), assignment),
         )
     return due_at
 
