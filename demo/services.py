@@ -24,7 +24,7 @@ from courses.models import (
     PreviousEdition,
 )
 from courses.services import content_save, edition_publish
-from grading.permissions import INSTRUCTORS, TEACHING_ASSISTANTS, staff_groups_ensure
+from grading.services import INSTRUCTORS, TEACHING_ASSISTANTS, staff_groups_ensure
 from submissions.services import group_create, group_join
 
 from . import data, grading

@@ -6,7 +6,14 @@ class GradingConfig(AppConfig):
     name = "grading"
 
     def ready(self):
-        from .permissions import sync_after_migrate
+        from assignments.signals import assignments_changed
+
+        from .services.finals import assignments_changed_received
+        from .services.staff import sync_after_migrate
 
         # After this app's permissions exist (auth's own post_migrate handler runs first).
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="lectern-staff-groups")
+        # Deadlines and maximum scores are inputs of the stored final grades.
+        assignments_changed.connect(
+            assignments_changed_received, dispatch_uid="grading-assignments-changed"
+        )

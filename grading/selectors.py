@@ -65,26 +65,79 @@ def _plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def engine_scheme(*, scheme: GradingScheme, components: Iterable[SchemeComponent]) -> engine.Scheme:
-    """The engine's ``Scheme`` for these rows (precondition: assignments are loaded)."""
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One component of a scheme as plain data: a stored row (``component_specs``) or one
+    given to ``services.scheme_set``. ``transfer_to`` is another component's key; ``pk`` is
+    the stored component a spec edits (its exam marks stay when its key changes)."""
+
+    key: str
+    name: str
+    weight: Decimal
+    kind: str = SchemeComponent.Kind.ASSIGNMENT
+    assignment: Assignment | None = None
+    optional: bool = False
+    transfer_to: str | None = None
+    mandatory_for_admission: bool = False
+    max_mark: Decimal = Decimal(20)
+    pk: int | None = None
+
+    def engine_max_mark(self) -> Decimal:
+        """What the component is marked out of: an assignment's max score, else max_mark."""
+        if self.kind == SchemeComponent.Kind.ASSIGNMENT and self.assignment is not None:
+            return Decimal(self.assignment.max_score)
+        return Decimal(self.max_mark)
+
+
+def component_specs(components: Iterable[SchemeComponent]) -> list[ComponentSpec]:
+    """The specs of stored components (precondition: their assignments are loaded)."""
     components = list(components)
     keys = {c.pk: c.key for c in components}
+    return [
+        ComponentSpec(
+            key=c.key,
+            name=c.name,
+            weight=c.weight,
+            kind=c.kind,
+            assignment=c.assignment,
+            optional=c.optional,
+            transfer_to=keys.get(c.transfer_to_id) if c.transfer_to_id else None,
+            mandatory_for_admission=c.mandatory_for_admission,
+            max_mark=c.max_mark,
+            pk=c.pk,
+        )
+        for c in components
+    ]
+
+
+def scheme_of_specs(
+    *, specs: Iterable[ComponentSpec], scale: Decimal, rounding_step: Decimal
+) -> engine.Scheme:
+    """The engine's ``Scheme`` of these components: the one conversion from rows and specs
+    to the engine's terms. The engine raises ``TypeError`` for what is not a number."""
     return engine.Scheme(
         components=tuple(
             engine.Component(
-                key=c.key,
-                name=c.name,
-                weight=_plain(c.weight),
-                kind=c.kind,  # type: ignore[arg-type]
-                optional=c.optional,
-                transfer_to=keys.get(c.transfer_to_id) if c.transfer_to_id else None,
-                mandatory_for_admission=c.mandatory_for_admission,
-                max_mark=_plain(c.engine_max_mark()),
+                key=s.key,
+                name=s.name,
+                weight=_plain(Decimal(s.weight)),
+                kind=s.kind,  # type: ignore[arg-type]
+                optional=s.optional,
+                transfer_to=s.transfer_to or None,
+                mandatory_for_admission=s.mandatory_for_admission,
+                max_mark=_plain(s.engine_max_mark()),
             )
-            for c in components
+            for s in specs
         ),
-        scale=_plain(scheme.scale),
-        rounding_step=_plain(scheme.rounding_step),
+        scale=_plain(Decimal(scale)),
+        rounding_step=_plain(Decimal(rounding_step)),
+    )
+
+
+def engine_scheme(*, scheme: GradingScheme, components: Iterable[SchemeComponent]) -> engine.Scheme:
+    """The engine's ``Scheme`` for these rows (precondition: assignments are loaded)."""
+    return scheme_of_specs(
+        specs=component_specs(components), scale=scheme.scale, rounding_step=scheme.rounding_step
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from config.tasks import RETRYING
 from courses.models import Edition
 
 from . import services
@@ -27,13 +28,7 @@ def recompute_all_final_grades() -> int:
     return len(editions)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_kwargs={"max_retries": 8},
-    acks_late=True,
-)
+@shared_task(**RETRYING)
 def send_grade_released_emails(self, assignment_id: int) -> int:
     """Tell the members of each newly released grade of the assignment; at most once."""
     return services.grade_released_emails_send(assignment_id=assignment_id)

@@ -111,9 +111,7 @@ def staff_table(request, slug):
 @require_POST
 def recompute(request, slug):
     edition = permissions.edition_get_for_staff(slug=slug, user=request.user)
-    from .tasks import recompute_final_grades
-
-    recompute_final_grades.delay(edition.pk)
+    services.final_grades_recompute_queue(edition_id=edition.pk)
     messages.success(request, "Final grades are being recomputed.")
     return redirect("grading:staff", slug=slug)
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from assignments.models import Assignment
 from config import generations
+from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
 
 from . import deadlines, filechecks, receipts
@@ -434,7 +435,7 @@ def submission_create(
             submission.signature = submission_receipt(submission=submission).signature
             submission.save(update_fields=["signature"])
             generations.invalidate(groups=[group.pk])
-            transaction.on_commit(lambda: _enqueue_receipt_email(submission))
+            _enqueue_receipt_email(submission)
     except BaseException:
         if stored_name:
             Submission.file.field.storage.delete(stored_name)
@@ -459,21 +460,17 @@ def _refuse_if_late(
 
 
 def _enqueue_receipt_email(submission: Submission) -> None:
-    """Queue the receipt e-mail. If the broker is down the hand-in stands: the e-mail is
-    flagged as delayed and the periodic sweeper (``send_pending_receipts``) sends it."""
+    """Queue the receipt e-mail after commit. If the broker is down the hand-in stands: the
+    e-mail is flagged as delayed and the periodic sweeper (``send_pending_receipts``) sends
+    it."""
     from .tasks import send_receipt_email  # tasks import services; import here to avoid a cycle
 
-    try:
-        send_receipt_email.delay(submission.pk)
-    except Exception:  # noqa: BLE001 — a broker outage must not undo an accepted hand-in
-        logger.warning(
-            "Receipt e-mail of submission %s delayed: broker unavailable",
-            submission.pk,
-            exc_info=True,
-        )
+    submission.receipt_email_delayed = False
+
+    def delayed() -> None:
         submission.receipt_email_delayed = True
-    else:
-        submission.receipt_email_delayed = False
+
+    enqueue_on_commit(send_receipt_email, submission.pk, delayed=delayed)
 
 
 def submission_receipt(*, submission: Submission) -> receipts.Receipt:

@@ -266,4 +266,6 @@ def _edition_url(edition) -> str:
 ABSOLUTE_URL_OVERRIDES = {"courses.edition": _edition_url}
 
 # Lectern's own settings.
+# The scheme and host the site is served under, for links in e-mails (config/links.py).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 LECTERN_CALENDAR_LECTURE_MINUTES = env.int("LECTERN_CALENDAR_LECTURE_MINUTES", default=180)

@@ -18,7 +18,7 @@ from assignments.models import Assignment
 from courses.models import Membership
 from grading import services as grading_services
 from grading.models import Grade, RubricCriterion
-from grading.permissions import TEACHING_ASSISTANTS, staff_groups_ensure
+from grading.services import TEACHING_ASSISTANTS, staff_groups_ensure
 from submissions import services as submission_services
 from submissions.models import GroupMembership, StudentGroup
 from tests.browser.journeys import PASSWORD, log_in, sign_in

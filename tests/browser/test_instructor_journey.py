@@ -11,7 +11,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from courses.models import Edition, Lecture, Membership
-from grading.permissions import staff_groups_ensure
+from grading.services import staff_groups_ensure
 from tests.browser.journeys import PASSWORD, sign_in
 from tests.factories import EditionFactory, UserFactory
 

@@ -14,7 +14,7 @@ import time_machine
 from django.db import OperationalError
 from django.urls import reverse
 
-from submissions import housekeeping, notifications, services
+from submissions import notification_services, services, storage_services
 from submissions.models import Submission
 from tests.celery_helpers import celery_on
 from tests.submissions.conftest import pdf_upload
@@ -105,8 +105,8 @@ def test_with_the_broker_down_uploads_are_accepted_and_the_email_follows_when_it
 
     broker.start()  # back; the beat sweeper runs a few minutes later
     with time_machine.travel(BEFORE + dt.timedelta(minutes=5), tick=False):
-        assert notifications.pending_receipts_send() == 1
-        assert notifications.pending_receipts_send() == 0
+        assert notification_services.pending_receipts_send() == 1
+        assert notification_services.pending_receipts_send() == 0
     assert len(mailoutbox) == 1
     assert submission.sha256 in mailoutbox[0].body
 
@@ -161,7 +161,7 @@ def test_orphan_files_are_removed_once_old_enough_and_real_ones_stay(
     storage = kept.file.storage
     orphan = storage.save(f"submissions/{homework.edition_id}/left-behind", pdf_upload())
     now = dt.datetime.now(dt.UTC)
-    assert housekeeping.orphan_files_remove(now=now) == 0  # too young: may be in flight
-    assert housekeeping.orphan_files_remove(now=now + dt.timedelta(hours=2)) == 1
+    assert storage_services.orphan_files_remove(now=now) == 0  # too young: may be in flight
+    assert storage_services.orphan_files_remove(now=now + dt.timedelta(hours=2)) == 1
     assert not storage.exists(orphan)
     assert storage.exists(kept.file.name)

@@ -200,7 +200,8 @@ def test_actions_spread_release_and_recompute(
     assert len(mailoutbox) == 3
     assert FinalGrade.objects.count() == 6
     FinalGrade.objects.all().delete()
-    client.post(url, {"action": "recompute_from_assignments", "_selected_action": ids[:1]})
+    with django_capture_on_commit_callbacks(execute=True):  # queued once the action commits
+        client.post(url, {"action": "recompute_from_assignments", "_selected_action": ids[:1]})
     assert FinalGrade.objects.count() == 6
 
 
@@ -334,3 +335,52 @@ def test_a_rubric_in_use_cannot_change_or_lose_a_criterion_in_the_admin(client, 
     report.refresh_from_db()
     assert report.max_points == D(8)
     assert RubricCriterion.objects.filter(assignment=course.project).count() == 2
+
+
+def test_a_scheme_saved_in_the_admin_goes_through_the_scheme_service(
+    client, course, after_term, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The admin saves the scheme whole with services.scheme_set: its rules fire — the
+    final grades are recomputed after commit, and an exam component whose key is renamed
+    keeps its marks (the service matches it by id)."""
+    import time_machine
+
+    from tests.admin_forms import submit
+
+    group, (alice, _) = course.group_of("a@x.test", "b@x.test", name="Admin scheme")
+    course.complete(group)
+    services.exam_mark_set(
+        actor=course.instructor, component=course.exam, student=alice, score=D(16), via=SYSTEM
+    )
+    with time_machine.travel(after_term, tick=False):
+        services.final_grades_recompute(edition=course.edition)
+    before = FinalGrade.objects.get(student=alice).breakdown
+    scheme = GradingScheme.objects.get(edition=course.edition)
+    rows = {c.key: i for i, c in enumerate(scheme.components.order_by("position", "id"))}
+    calls = []
+    scheme_set = services.scheme_set
+    monkeypatch.setattr(
+        services, "scheme_set", lambda **kwargs: calls.append(kwargs) or scheme_set(**kwargs)
+    )
+    client.force_login(course.instructor)
+    url = reverse("admin:grading_gradingscheme_change", args=[scheme.pk])
+    with time_machine.travel(after_term, tick=False):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = submit(
+                client,
+                url,
+                **{
+                    f"components-{rows['oral_exam']}-key": "oral",
+                    f"components-{rows['oral_exam']}-weight": "45",
+                    f"components-{rows['project']}-weight": "35",
+                },
+            )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [c["actor"] for c in calls] == [course.instructor]
+    assert callbacks, "the service queues the recomputation on commit"
+    weights = {c.key: c.weight for c in scheme.components.all()}
+    assert weights["oral"] == D(45) and weights["project"] == D(35)
+    assert ExamMark.objects.get(student=alice).component.key == "oral"  # the mark stayed
+    after = FinalGrade.objects.get(student=alice).breakdown
+    assert after != before
+    assert {c["key"]: c["weight"] for c in after["components"]}["oral"] == "45"

@@ -295,7 +295,7 @@ def test_receipt_is_emailed_once_to_every_member_after_commit(
     assert set(mailoutbox[0].to) == {alice.email, bob.email}
     assert submission.sha256 in mailoutbox[0].body
     assert mailoutbox[0].attachments[0][0].endswith(".json")
-    from submissions.notifications import receipt_email_send
+    from submissions.notification_services import receipt_email_send
 
     assert receipt_email_send(submission_id=submission.pk) is False  # already sent
     assert len(mailoutbox) == 1

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from submissions import notifications, services, tasks
+from submissions import notification_services, services, tasks
 from tests.submissions.conftest import pdf_upload
 
 DEADLINE = dt.datetime(2023, 3, 6, 22, 59, tzinfo=dt.UTC)
@@ -17,10 +17,10 @@ def test_reminders_go_48h_then_2h_before_only_to_groups_that_have_not_handed_in(
 ):
     with time_machine.travel(DEADLINE - dt.timedelta(hours=50), tick=False):
         services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
-        assert notifications.reminders_send() == 0  # too early
+        assert notification_services.reminders_send() == 0  # too early
     with time_machine.travel(DEADLINE - dt.timedelta(hours=47), tick=False):
-        assert notifications.reminders_send() == 1
-        assert notifications.reminders_send() == 0  # once only
+        assert notification_services.reminders_send() == 1
+        assert notification_services.reminders_send() == 0  # once only
     assert set(mailoutbox[0].to) == {carol.email, "dave@example.test"}
     assert "48 hours" in mailoutbox[0].subject
     with time_machine.travel(DEADLINE - dt.timedelta(hours=1), tick=False):
@@ -33,19 +33,19 @@ def test_reminders_go_48h_then_2h_before_only_to_groups_that_have_not_handed_in(
 def test_reminders_follow_the_groups_extension(homework, group, alice, ta, mailoutbox):
     services.extension_grant(actor=ta, assignment=homework, group=group, days=3)
     with time_machine.travel(DEADLINE - dt.timedelta(hours=1), tick=False):
-        assert notifications.reminders_send() == 0  # their deadline is 3 days later
+        assert notification_services.reminders_send() == 0  # their deadline is 3 days later
     with time_machine.travel(DEADLINE + dt.timedelta(days=3, hours=-1), tick=False):
-        assert notifications.reminders_send() == 1
+        assert notification_services.reminders_send() == 1
 
 
 @pytest.mark.django_db
 def test_closing_waits_for_the_last_extension_and_is_idempotent(homework, group, ta):
     services.extension_grant(actor=ta, assignment=homework, group=group, hours=5)
     with time_machine.travel(DEADLINE + dt.timedelta(hours=1), tick=False):
-        assert notifications.assignments_close_due() == 0
+        assert notification_services.assignments_close_due() == 0
     with time_machine.travel(DEADLINE + dt.timedelta(hours=5), tick=False):
         assert tasks.close_due_assignments.apply().get() == 1
-        assert notifications.assignments_close_due() == 0
+        assert notification_services.assignments_close_due() == 0
     homework.refresh_from_db()
     assert homework.closed_at == DEADLINE + dt.timedelta(hours=5)
 

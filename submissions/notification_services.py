@@ -1,7 +1,11 @@
-"""Side effects of hand-ins and deadlines: receipt e-mails, reminders, closing bookkeeping.
+"""The services Celery runs after hand-ins and deadlines: receipt e-mails, reminders, the
+closing bookkeeping (docs/decisions/0009-background-work.md).
 
-Called by Celery tasks (and so by beat on a crontab). Each function is idempotent: a task
-that runs twice, or after a lost message, does no harm.
+Called by tasks (and so by beat on a crontab). Each is idempotent: a task that runs twice,
+or after a lost message, does no harm. No e-mail is sent while a row lock or a transaction
+is held: the rows to mail are claimed by a short write first, the mail is sent, and a
+failure releases the claim for the retry; a claim older than ``CLAIM_LEASE`` belongs to a
+worker that died and is taken over (so a receipt is mailed at least once).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assignments.models import Assignment
@@ -24,19 +29,33 @@ logger = logging.getLogger(__name__)
 REMINDER_HOURS = (48, 2)
 
 
+# A claim older than this belongs to a worker that died: the row may be claimed again.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(receipt_email_claimed_at__isnull=True) | Q(
+        receipt_email_claimed_at__lt=now - CLAIM_LEASE
+    )
+
+
 def receipt_email_send(*, submission_id: int) -> bool:
     """Send the receipt to every member recorded on the submission, once."""
     from .services import submission_receipt
 
-    with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update(of=("self",))
-            .select_related("assignment__edition", "group", "submitted_by")
-            .filter(pk=submission_id)
-            .first()
-        )
-        if submission is None or submission.receipt_emailed_at is not None:
-            return False
+    claimed_at = timezone.now()
+    claimed = (
+        Submission.objects.filter(pk=submission_id, receipt_emailed_at__isnull=True)
+        .filter(_unclaimed(claimed_at))
+        .update(receipt_email_claimed_at=claimed_at)
+    )
+    if not claimed:
+        return False  # sent already, or being sent by another worker
+    mine = Submission.objects.filter(pk=submission_id, receipt_email_claimed_at=claimed_at)
+    try:
+        submission = mine.select_related(
+            "assignment__edition__course", "group", "submitted_by"
+        ).get()
         receipt = submission_receipt(submission=submission)
         recipients = list(submission.members.values_list("email", flat=True))
         message = EmailMessage(
@@ -59,8 +78,10 @@ def receipt_email_send(*, submission_id: int) -> bool:
             "application/json",
         )
         message.send()
-        submission.receipt_emailed_at = timezone.now()
-        submission.save(update_fields=["receipt_emailed_at"])
+    except BaseException:
+        mine.update(receipt_email_claimed_at=None)  # for the retry
+        raise
+    mine.update(receipt_emailed_at=timezone.now())
     return True
 
 
@@ -75,6 +96,7 @@ def pending_receipts_send(*, now: dt.datetime | None = None, limit: int = 500) -
         Submission.objects.filter(
             receipt_emailed_at__isnull=True, submitted_at__lte=now - PENDING_RECEIPT_GRACE
         )
+        .filter(_unclaimed(now))
         .order_by("submitted_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -1,13 +1,14 @@
 """The Django permission groups of edition staff, kept in step on every ``migrate``.
 
 Model permissions say what an instructor or a TA may do in the admin at all; every admin
-then narrows the rows to the editions the person teaches. This module sits in the top app
-so that it can name the models of every app.
+then narrows the rows to the editions the person teaches (``courses/permissions.py``). This
+module sits in the top app of the layers so that it can name the models of every app.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 
 INSTRUCTORS = "Instructors"
 TEACHING_ASSISTANTS = "Teaching assistants"
@@ -84,6 +85,7 @@ STAFF_PERMISSIONS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+@transaction.atomic
 def staff_groups_ensure() -> dict[str, Group]:
     """Create or update the staff permission groups (idempotent)."""
     groups = {}
@@ -104,5 +106,5 @@ def staff_groups_ensure() -> dict[str, Group]:
     return groups
 
 
-def sync_after_migrate(sender, **kwargs) -> None:
+def sync_after_migrate(sender: object, **kwargs: object) -> None:
     staff_groups_ensure()

@@ -1,0 +1,11 @@
+"""Links read outside the site (e-mails) must be absolute: they are built from ``SITE_URL``,
+the scheme and host the site is served under, never from a request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def absolute_url(path: str) -> str:
+    """``path`` (from ``reverse``) on this site: ``https://lectern.example.org/me/``."""
+    return settings.SITE_URL.rstrip("/") + path
