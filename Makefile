@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-dev demo clean
+.PHONY: run test lint format bench install install-dev demo clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,21 @@ test: install-dev
 	@mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## ruff, the import contracts of docs/decisions/0001-layers.md, and mypy (pyproject.toml).
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+## Regenerate requirements/*.lock from pyproject.toml: pinned versions with their hashes.
+## Pins already there stay unless pyproject.toml rules them out; UPGRADE=1 moves them all.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+	--no-header --annotation-style split $(if $(UPGRADE),--upgrade)
+lock: | $(PY)
+	$(PY) -m pip install --quiet "uv>=0.8"
+	$(UV_COMPILE) -o requirements/base.lock
+	$(UV_COMPILE) --extra dev -o requirements/dev.lock
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -1,9 +1,11 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     """Users log in with their e-mail address; there is no username."""
 
     use_in_migrations = True
@@ -28,7 +30,7 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
-    username = None
+    username = None  # type: ignore[assignment]  # the e-mail address is the login
     email = models.EmailField("e-mail address", unique=True)
     student_id = models.CharField(
         "student ID",
@@ -43,10 +45,10 @@ class User(AbstractUser):
         help_text="IANA zone to show times in, when it differs from the edition's (optional)",
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]

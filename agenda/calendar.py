@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 
 from courses import permissions
 from courses.ical import CalendarEntry, build_calendar
@@ -64,11 +66,13 @@ def calendar_entries(
     entries = []
     for item in items:
         deadline = item.kind == KIND_DEADLINE
-        start = item.due_at if deadline else item.starts_at
-        if start is None:
+        moment = item.due_at if deadline else item.starts_at
+        start: dt.datetime | dt.date
+        end: dt.datetime | dt.date | None
+        if moment is None:
             start, end = item.date, item.date + dt.timedelta(days=1)
         else:
-            end = None if deadline else start + length
+            start, end = moment, None if deadline else moment + length
         entries.append(
             CalendarEntry(
                 uid=calendar_uid(item=item, edition=edition),
@@ -89,8 +93,10 @@ def calendar_entries(
 
 def _throttled(request: HttpRequest) -> HttpResponse | None:
     """The API's throttles (anonymous clients by IP address) applied to the feed."""
-    for throttle in (cls() for cls in api_settings.DEFAULT_THROTTLE_CLASSES):
-        if not throttle.allow_request(request, None):
+    classes = cast(list[type[BaseThrottle]], api_settings.DEFAULT_THROTTLE_CLASSES)
+    for throttle in (cls() for cls in classes):
+        # Throttles read the client address and the user, which a Django request has too.
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             response = HttpResponse(
                 "Too many requests.\n", status=429, content_type="text/plain; charset=utf-8"
             )

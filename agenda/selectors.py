@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
 
@@ -24,6 +24,8 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
+
+M = TypeVar("M", Lecture, Event)
 
 KIND_SYLLABUS = "syllabus"
 KIND_LECTURE = "lecture"
@@ -58,10 +60,10 @@ class ScheduleItem:
     assignment_id: int | None = None
     sequence: int = 0
     updated_at: dt.datetime | None = None
-    obj: object = field(default=None, compare=False, repr=False)
+    obj: Lecture | Event | Assignment | None = field(default=None, compare=False, repr=False)
 
     @property
-    def sort_key(self):
+    def sort_key(self) -> tuple[dt.date, int, int, str]:
         return (self.date, self.position, SCHEDULE_KINDS.index(self.kind), self.uid)
 
 
@@ -80,6 +82,7 @@ def _links(objs: Iterable) -> tuple[ScheduleLink, ...]:
 def _lecture_items(edition: Edition, lectures: Iterable[Lecture]) -> list[ScheduleItem]:
     items = []
     for lecture in lectures:
+        assert lecture.date is not None  # the schedule reads dated rows only
         starts_at = None
         if edition.meeting_time is not None:
             starts_at = timeutils.localize(lecture.date, edition.meeting_time, edition.timezone)
@@ -105,6 +108,7 @@ def _lecture_items(edition: Edition, lectures: Iterable[Lecture]) -> list[Schedu
 def _event_items(edition: Edition, events: Iterable[Event]) -> list[ScheduleItem]:
     items = []
     for event in events:
+        assert event.date is not None  # the schedule reads dated rows only
         at = event.starts_at_time or edition.meeting_time
         starts_at = timeutils.localize(event.date, at, edition.timezone) if at else None
         items.append(
@@ -162,7 +166,7 @@ def schedule_for_edition(
     """
     wanted = set(kinds) if kinds else set(SCHEDULE_KINDS)
 
-    def _dated(qs):
+    def _dated(qs: QuerySet[M]) -> QuerySet[M]:
         qs = qs.filter(edition=edition, date__isnull=False)
         if date_from:
             qs = qs.filter(date__gte=date_from)
@@ -226,7 +230,7 @@ class Fingerprint:
     last_modified: dt.datetime
 
 
-def _digest(*parts) -> str:
+def _digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
@@ -264,7 +268,7 @@ def edition_agenda_fingerprint(*, edition: Edition) -> Fingerprint:
     )
 
 
-def edition_list_fingerprint(*, user) -> Fingerprint:
+def edition_list_fingerprint(*, user: Any) -> Fingerprint:
     """A digest of the editions ``user`` may see, with their course codes and titles.
 
     One query. Courses have no ``updated_at``, so their code and title are part of the digest.
@@ -430,7 +434,7 @@ def edition_page(*, edition: Edition) -> EditionPage:
     rows = _agenda_rows(edition=edition, schedule=schedule)
 
     # Every assignment has a due date, so the schedule already loaded them all.
-    assignments = [i.obj for i in schedule if i.kind == KIND_DEADLINE]
+    assignments = [i.obj for i in schedule if isinstance(i.obj, Assignment)]
     homeworks = sorted(
         (a for a in assignments if a.kind == Assignment.Kind.HOMEWORK),
         key=lambda a: (a.number is None, a.number or 0, a.due_at, a.pk),

@@ -100,7 +100,7 @@ class EditionDateTimeField(serializers.DateTimeField):
 
 class LinkOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Link.Kind.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     url = serializers.URLField()
 
 
@@ -114,7 +114,7 @@ class ScheduleItemOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[(kind, kind) for kind in SCHEDULE_KINDS])
     title = serializers.CharField()
     number = serializers.IntegerField(allow_null=True, help_text="Lectures only")
-    label = serializers.CharField(
+    label = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.label
         help_text='Prefix as written, e.g. "Tutorial" (events), "Deadline for" (deadlines)'
     )
     note = serializers.CharField(help_text='e.g. "(Optional)"')

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Min, Model
 
 from courses import timeutils
 from courses.models import (
@@ -36,6 +37,8 @@ from courses.services import content_delete, content_save
 
 from .models import Assignment, Paper
 from .signals import assignments_changed
+
+_M = TypeVar("_M", bound=Model)
 
 # What an assignment's deadline follows: a change re-opens the closing bookkeeping.
 _DEADLINE_FIELDS = ("due_date", "due_time", "grace_minutes", "edition_id")
@@ -120,7 +123,7 @@ def _shift_academic_year(academic_year: str, years: int) -> str:
     return f"{int(first) + years}{sep}{int(second) + years}"
 
 
-def _copy(obj, **changes):
+def _copy(obj: _M, **changes: Any) -> _M:
     """An unsaved copy of model instance ``obj`` with ``changes`` applied."""
     values = {
         f.attname: getattr(obj, f.attname)
@@ -214,12 +217,12 @@ def edition_clone(
     )
 
     events = list(source.events.prefetch_related("links").order_by("pk"))
-    clones = Event.objects.bulk_create(
+    event_clones = Event.objects.bulk_create(
         _copy(x, edition_id=edition.pk, date=shift_date(x.date), sequence=0) for x in events
     )
     EventLink.objects.bulk_create(
         _copy(link, event_id=clone.pk)
-        for old, clone in zip(events, clones, strict=True)
+        for old, clone in zip(events, event_clones, strict=True)
         for link in old.links.all()
     )
 

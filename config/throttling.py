@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
-from django.core.cache.backends.redis import RedisCache
+from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,10 @@ def count(cache, key: str, timeout: int) -> int:
         return shared + window.pending
 
 
-class FixedWindowMixin:
+class FixedWindowMixin(SimpleRateThrottle):
+    num_requests: int  # set by SimpleRateThrottle from the rate
+    duration: int
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
@@ -88,8 +91,8 @@ def increment(cache, key: str, timeout: int, *, by: int = 1) -> int:
     if cache is default_cache:  # a proxy to the backend of this thread
         cache = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(cache, RedisCache):
-        full_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(full_key, write=True)
+        full_key = cache.client.make_key(key)
+        client = cache.client.get_client(write=True)
         pipe = client.pipeline(transaction=False)
         pipe.incrby(full_key, by)
         pipe.expire(full_key, timeout, nx=True)  # Redis >= 7

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 # The admin logs in through allauth's login view, with its rate limits.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("agenda.urls")),

@@ -9,6 +9,9 @@ the same way. What a staff user may do (view, change, …) is still Django's mod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
@@ -37,7 +40,15 @@ from .models import (
 )
 
 # A link typed without a scheme is an https link (Django 6's default, asked for now).
-URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+URL_FIELDS_HTTPS: Mapping[type[models.Field], Mapping[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+# The mixins below are mixed into model admins and inlines; to mypy they are model admins.
+if TYPE_CHECKING:
+    AdminBase = admin.ModelAdmin
+else:
+    AdminBase = object
 
 
 def editions_for_admin(request: HttpRequest) -> QuerySet[Edition]:
@@ -64,7 +75,7 @@ STAFF = "staff"
 STUDENTS = "students"
 
 
-class EditionScoped:
+class EditionScoped(AdminBase):
     """Scoping of an admin (or inline) to the editions a staff user teaches, with
     ``courses.permissions`` (docs/decisions/0012-scoping.md). Superusers see everything.
 
@@ -138,7 +149,7 @@ class EditionScopedAdmin(EditionScoped, admin.ModelAdmin):
     """A model admin scoped to the editions a staff user teaches (see ``EditionScoped``)."""
 
 
-class ServiceErrorsAsMessages:
+class ServiceErrorsAsMessages(AdminBase):
     """For admins whose saves and deletes call services: a rule only a service knows (a
     ``ValidationError`` it raises) is shown as an error message. The admin's view runs in a
     transaction, which the error rolls back: nothing is saved."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignKey, Model, OneToOneField, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -142,11 +142,15 @@ def _member_or_not_found(*, slug: str, user: Any) -> tuple[Edition, str, Members
         raise Http404("No such edition.") from None
 
 
-@functools.cache
 def edition_lookup(model: type[Model]) -> str | None:
     """The lookup from rows of ``model`` to their edition: ``""`` for ``Edition`` itself,
     ``"edition"``, ``"assignment__edition"``… following foreign keys (a field named
     ``edition`` first, required ones before optional ones); None when none leads there."""
+    return _edition_lookup(model)
+
+
+@functools.cache
+def _edition_lookup(model: type[Model]) -> str | None:
     if model is Edition:
         return ""
     queue: list[tuple[type[Model], str]] = [(model, "")]
@@ -157,7 +161,7 @@ def edition_lookup(model: type[Model]) -> str | None:
             (
                 f
                 for f in current._meta.get_fields()
-                if (f.many_to_one or f.one_to_one) and f.concrete and f.related_model
+                if isinstance(f, ForeignKey | OneToOneField) and isinstance(f.related_model, type)
             ),
             key=lambda f: (f.name != "edition", f.null, f.name),
         )
@@ -166,7 +170,7 @@ def edition_lookup(model: type[Model]) -> str | None:
                 return f"{prefix}{field.name}"
         for field in relations:
             related = field.related_model
-            if related not in seen and related is not User:
+            if isinstance(related, type) and related not in seen and related is not User:
                 seen.add(related)
                 queue.append((related, f"{prefix}{field.name}__"))
     return None

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal as D
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
@@ -65,7 +66,7 @@ GROUPS_2023 = [
     ("Late Readers", [6], (1, 2), False),
 ]
 # Marks out of 20 (the project as rubric points: quality and originality /14, presentation /6).
-MARKS_2023 = {
+MARKS_2023: dict[str, dict[str, Any]] = {
     "Tensor Titans": {
         "homework-1": "17.5",
         "homework-2": "16",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -38,10 +39,12 @@ class DemoReport:
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _user(email, first, last, *, student_id="", staff=False) -> tuple[User, bool]:
+def _user(
+    email: str, first: str, last: str, *, student_id: str = "", staff: bool = False
+) -> tuple[User, bool]:
     user = User.objects.filter(email=email).first()
     created = user is None
-    if created:
+    if user is None:
         user = User.objects.create_user(
             email=email,
             password=data.DEMO_PASSWORD,
@@ -108,7 +111,9 @@ def _build_2023(course: Course, instructor: User, ta: User) -> Edition:
     return edition
 
 
-def _lecture(edition, item, position, archived=False) -> list[LectureLink]:
+def _lecture(
+    edition: Edition, item: dict[str, Any], position: int, archived: bool = False
+) -> list[LectureLink]:
     lecture = Lecture.objects.create(
         edition=edition,
         date=item["date"],

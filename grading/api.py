@@ -9,6 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from courses import permissions as scoping
 from courses.models import Edition
 
@@ -54,13 +55,15 @@ class MyGradesApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Edition.objects.none()
-        editions = selectors.student_editions_with_grades(user=self.request.user)
+        user = self.request.user
+        assert isinstance(user, User)  # IsAuthenticated
+        editions = selectors.student_editions_with_grades(user=user)
         slug = self.request.query_params.get("edition")
         return editions.filter(slug=slug) if slug else editions
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        body = [self._edition_payload(edition, request.user) for edition in page]
+        body = [self._edition_payload(edition, request.user) for edition in page or []]
         return self.get_paginated_response(self.get_serializer(body, many=True).data)
 
     @staticmethod

@@ -496,7 +496,7 @@ def compute(scheme: Scheme, marks: Mapping[str, MarkInput]) -> FinalResult:
 
     known = [r for r in results if r.contribution is not None]
     with decimal.localcontext(_CONTEXT):
-        known_total = sum((r.contribution for r in known), Decimal(0))  # type: ignore[misc]
+        known_total = sum((r.contribution for r in known if r.contribution is not None), Decimal(0))
         known_weight = sum((r.weight_used for r in known), Decimal(0))
         average = known_total * HUNDRED / known_weight if known_weight > 0 else None
     unrounded: Decimal | None = None

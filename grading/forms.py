@@ -39,7 +39,7 @@ class WhatIfForm(forms.Form):
         return marks
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for component, can_skip in self.pending:
             if (
                 can_skip
@@ -66,7 +66,9 @@ class ExamImportForm(forms.Form):
     def __init__(self, *args, scheme=None, **kwargs):
         super().__init__(*args, **kwargs)
         if scheme is not None:
-            self.fields["component"].queryset = SchemeComponent.objects.filter(
+            component = self.fields["component"]
+            assert isinstance(component, forms.ModelChoiceField)
+            component.queryset = SchemeComponent.objects.filter(
                 scheme=scheme, kind=SchemeComponent.Kind.EXAM
             )
 

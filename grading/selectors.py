@@ -255,7 +255,8 @@ def marks_for_students(
     for pk, assignment_id, group_id, score in grade_rows.values_list(
         "id", "assignment_id", "group_id", "score"
     ):
-        grades[(assignment_id, group_id)] = (pk, score)
+        if score is not None:  # filtered on, and a released grade has one
+            grades[(assignment_id, group_id)] = (pk, score)
     overrides = {
         (grade_id, student_id): score
         for grade_id, student_id, score in override_rows.values_list(
@@ -306,10 +307,12 @@ def marks_for_students(
                         else engine.MarkInput.graded(_plain(score))
                     )
                 continue
-            found = mine.get(c.assignment_id)
+            assignment = c.assignment
+            assert assignment is not None  # an assignment component has one (a constraint)
+            found = mine.get(assignment.pk)
             if found is not None:
                 group_id, _ = found
-                grade = grades.get((c.assignment_id, group_id))
+                grade = grades.get((assignment.pk, group_id))
                 if grade is None:
                     marks[c.key] = engine.MarkInput.not_graded_yet()
                 else:
@@ -318,10 +321,10 @@ def marks_for_students(
                         _plain(overrides.get((grade_id, student_id), score))
                     )
                 continue
-            group_id = current_group.get(student_id)
-            extension = extensions.get((group_id, c.assignment_id)) if group_id else None
+            group_now = current_group.get(student_id)
+            extension = extensions.get((group_now, assignment.pk)) if group_now else None
             if _deadline_passed(
-                assignment=c.assignment,
+                assignment=assignment,
                 tz_name=edition.timezone,
                 extension=extension,
                 now=now,
@@ -388,6 +391,7 @@ def student_view(*, edition: Edition, student: User, now: dt.datetime | None = N
     grades = []
     for grade in released:
         override = next(iter(grade.overrides.all()), None)
+        assert grade.score is not None  # a released grade has one (a database constraint)
         grades.append(
             StudentGrade(
                 grade=grade,

@@ -218,7 +218,7 @@ class SubmissionAdmin(EditionScopedAdmin):
             group_memberships__edition__in=permissions.editions_staffed_by(request.user)
         ).distinct()
 
-        class ScopedSubmissionAddForm(form):
+        class ScopedSubmissionAddForm(form):  # type: ignore[valid-type, misc]
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.fields["student"].queryset = students

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from config.uploads import RecordingMultiPartApiParser, client_file_name
 from courses.models import Membership
 
@@ -73,7 +74,9 @@ class MySubmissionsApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Submission.objects.none()
-        return selectors.submissions_of_user(user=self.request.user)
+        user = self.request.user
+        assert isinstance(user, User)  # IsAuthenticated
+        return selectors.submissions_of_user(user=user)
 
 
 class SubmissionCreateApi(APIView):
@@ -108,9 +111,7 @@ class SubmissionCreateApi(APIView):
         receipt = services.submission_receipt(submission=submission)
         data = {
             **ReceiptSerializer(receipt).data,
-            "receipt_email": "delayed"
-            if getattr(submission, "receipt_email_delayed", False)
-            else "queued",
+            "receipt_email": "delayed" if submission.receipt_email_delayed else "queued",
         }
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -62,7 +62,7 @@ def group_standing(
     current = tuple(tokens[g] for g in watched)
     stored = found.get(key)
     if stored is not None and stored.tokens == current:
-        return stored.value  # type: ignore[no-any-return]
+        return stored.value
     value = compute()  # reads the database after the tokens: see config/generations.py
     generations.store(key, _Stored(current, value), SNAPSHOT_TTL)
     return value

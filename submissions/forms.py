@@ -22,10 +22,10 @@ class SubmissionForm(forms.Form):
         if accept:
             self.fields["file"].widget.attrs["accept"] = accept
         if papers:
-            self.fields["paper"].required = True
-            self.fields["paper"].choices = [("", "— choose a paper —")] + [
-                (str(p.pk), str(p)) for p in papers
-            ]
+            paper = self.fields["paper"]
+            assert isinstance(paper, forms.ChoiceField)
+            paper.required = True
+            paper.choices = [("", "— choose a paper —")] + [(str(p.pk), str(p)) for p in papers]
         else:
             del self.fields["paper"]
 
@@ -35,7 +35,7 @@ class ReceiptVerifyForm(forms.Form):
     text = forms.CharField(label="…or paste it", widget=forms.Textarea, required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("receipt") and not data.get("text"):
             raise forms.ValidationError("Upload a receipt or paste its text.")
         return data

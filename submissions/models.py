@@ -25,7 +25,7 @@ class StudentGroup(models.Model):
         max_length=32, unique=True, default=_join_code, help_text="Classmates join with it"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="GroupMembership", related_name="student_groups"
     )
 
@@ -191,6 +191,10 @@ class Submission(models.Model):
     receipt_email_claimed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When a worker took the e-mail to send"
     )
+
+    # Not stored: set by submission_create when the broker could not take the receipt e-mail
+    # (the sweeper sends it later), so the page and the API can say so.
+    receipt_email_delayed: bool = False
 
     objects = SubmissionQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,9 +18,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from assignments.models import Assignment
+from assignments.models import Assignment, Paper
 from config import generations
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
@@ -27,6 +29,7 @@ from courses.models import Edition, Membership
 from . import deadlines, filechecks, receipts
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .models import (
+    CalendarFeedToken,
     Extension,
     GroupChange,
     GroupMembership,
@@ -53,7 +56,14 @@ def _require_student(user: User, edition: Edition) -> None:
         raise ValidationError("You are not enrolled as a student in this edition.")
 
 
-def _log(group, *, member, actor, action, detail="") -> None:
+def _log(
+    group: StudentGroup,
+    *,
+    member: User | None,
+    actor: User | None,
+    action: str,
+    detail: str = "",
+) -> None:
     GroupChange.objects.create(
         edition_id=group.edition_id,
         group=group,
@@ -316,8 +326,8 @@ def file_rules_for(assignment: Assignment) -> filechecks.FileRules:
 
 
 def _check_eligibility(
-    *, user: User, assignment: Assignment, paper_id
-) -> tuple[StudentGroup, object]:
+    *, user: User, assignment: Assignment, paper_id: int | str | None
+) -> tuple[StudentGroup, Paper | None]:
     edition = assignment.edition
     membership = (
         GroupMembership.objects.filter(edition=edition, user=user).select_related("group").first()
@@ -371,7 +381,7 @@ def submission_create(
     user: User,
     assignment: Assignment,
     upload: UploadedFile,
-    paper_id=None,
+    paper_id: int | str | None = None,
     client_name: str | None = None,
 ) -> Submission:
     """Accept a new version of ``assignment`` from ``user``'s group, or refuse it.
@@ -533,34 +543,24 @@ def deadline_rule_text(*, deadline: dt.datetime, edition: Edition) -> str:
 
 
 @transaction.atomic
-def api_token_rotate(*, user: User):
+def api_token_rotate(*, user: User) -> Token:
     """A new personal API token; the old one stops working."""
-    from rest_framework.authtoken.models import Token
-
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user)
 
 
 @transaction.atomic
 def api_token_revoke(*, user: User) -> None:
-    from rest_framework.authtoken.models import Token
-
     Token.objects.filter(user=user).delete()
 
 
 @transaction.atomic
-def calendar_token_rotate(*, user: User):
+def calendar_token_rotate(*, user: User) -> CalendarFeedToken:
     """A new secret address for the personal calendar; the old one stops working."""
-    import secrets
-
-    from .models import CalendarFeedToken
-
     CalendarFeedToken.objects.filter(user=user).delete()
     return CalendarFeedToken.objects.create(user=user, token=secrets.token_urlsafe(32))
 
 
 @transaction.atomic
 def calendar_token_revoke(*, user: User) -> None:
-    from .models import CalendarFeedToken
-
     CalendarFeedToken.objects.filter(user=user).delete()

@@ -158,7 +158,7 @@ def assignment_page(request, pk):
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
-                if getattr(submission, "receipt_email_delayed", False):
+                if submission.receipt_email_delayed:
                     emailed = (
                         "The e-mail with your receipt is delayed and will follow; the receipt "
                         "below is valid now."

@@ -159,7 +159,7 @@ class GradeForm(forms.ModelForm):
         return {c.pk: self.cleaned_data.get(f"criterion_{c.pk}") for c in self.criteria}
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         assignment, group = cleaned.get("assignment"), cleaned.get("group")
         if assignment and group and group.edition_id != assignment.edition_id:
             raise ValidationError("The group and the assignment belong to different editions.")
@@ -238,7 +238,7 @@ class GradeAdmin(ServiceErrorsAsMessages, EditionScopedAdmin):
         return self.readonly_fields
 
     def get_fields(self, request, obj=None):
-        form = self._get_form_for_get_fields(request, obj)
+        form = self._get_form_for_get_fields(request, obj)  # type: ignore[attr-defined]
         fields = list(form.base_fields) + [f for f in self.get_readonly_fields(request, obj)]
         # The rubric rows are added per instance; list them where the form puts them.
         assignment_id = obj.assignment_id if obj else request.GET.get("assignment")

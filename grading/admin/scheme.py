@@ -41,7 +41,7 @@ class RubricCriterionForm(forms.ModelForm):
         fields = ["assignment", "name", "max_points", "position"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("assignment") and cleaned.get("max_points"):
             services.rubric_criterion_check(
                 assignment=cleaned["assignment"],
@@ -148,7 +148,11 @@ class SchemeComponentFormSet(forms.BaseInlineFormSet):
 
     def specs(self) -> list[services.ComponentSpec]:
         """The components as the form has them (deleted rows left out), in their order."""
-        forms_kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        forms_kept = [
+            f
+            for f in self.forms
+            if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
+        ]
         forms_kept.sort(key=lambda f: f.cleaned_data.get("position") or 0)
         key_of = {f.instance.pk: f.cleaned_data.get("key") for f in forms_kept if f.instance.pk}
         specs = []

@@ -101,6 +101,7 @@ def final_grades_recompute(*, edition: Edition, now: dt.datetime | None = None) 
             )
             continue
         payload = payloads[signature]  # shared between rows, never mutated
+        assert payload is not None  # a result, not a list of problems
         rows.append(
             FinalGrade(
                 edition=edition,

@@ -164,15 +164,14 @@ def rubric_criterion_check(
             .values_list("assignment_id", flat=True)
             .first()
         )
-    for assignment_id in {assignment.pk, moved_from} - {None}:
-        if selectors.rubric_in_use(assignment_id):
+    for assignment_id in {assignment.pk, moved_from}:
+        if assignment_id is not None and selectors.rubric_in_use(assignment_id):
             raise ValidationError("Grades already use this rubric: it can no longer change.")
-    others = (
-        RubricCriterion.objects.filter(assignment=assignment)
-        .exclude(pk=criterion_pk)
-        .values_list("max_points", flat=True)
-    )
-    total = sum(others, Decimal(0)) + Decimal(max_points)
+    others = RubricCriterion.objects.filter(assignment=assignment)
+    if criterion_pk is not None:
+        others = others.exclude(pk=criterion_pk)
+    maxima = others.values_list("max_points", flat=True)
+    total = sum(maxima, Decimal(0)) + Decimal(max_points)
     if total > assignment.max_score:
         raise ValidationError(
             f"The criteria would add up to {num(total)}, more than the assignment's max "

@@ -91,7 +91,7 @@ def staff_groups_ensure() -> dict[str, Group]:
     groups = {}
     for name, apps in STAFF_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        perms = []
+        perms: list[Permission] = []
         for app_label, models in apps.items():
             codenames = [
                 f"{action}_{model}"
