@@ -17,6 +17,7 @@ It refuses to run on a database that already holds its edition unless --reuse is
 """
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import statistics
@@ -38,6 +39,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts.models import User  # noqa: E402
 from assignments.models import Assignment  # noqa: E402
 from courses.models import Course, Edition, Membership  # noqa: E402
+from demo.grading import scheme_2023  # noqa: E402
 from grading import services  # noqa: E402
 from grading.models import (  # noqa: E402
     ExamMark,
@@ -71,44 +73,19 @@ def build(n_students: int) -> Edition:
             ]
         )
     }
-    spec = services.ComponentSpec
+    # The 2023 scheme with the oral exam split in two exam components (45 + 5): six
+    # components, two of them exams.
+    oral, *rest = scheme_2023(
+        reading=assignments["reading"],
+        homework_1=assignments["hw1"],
+        homework_2=assignments["hw2"],
+        project=assignments["project"],
+    )
+    quiz = services.ComponentSpec("quiz", "Quiz", D(5), kind="exam")
     services.scheme_set(
         actor=instructor,
         edition=edition,
-        components=[
-            spec("oral", "Oral exam", D(45), kind="exam"),
-            spec("quiz", "Quiz", D(5), kind="exam"),
-            spec(
-                "reading",
-                "Reading report",
-                D(10),
-                assignment=assignments["reading"],
-                mandatory_for_admission=True,
-            ),
-            spec(
-                "hw1",
-                "Homework 1",
-                D(5),
-                assignment=assignments["hw1"],
-                optional=True,
-                transfer_to="project",
-            ),
-            spec(
-                "hw2",
-                "Homework 2",
-                D(5),
-                assignment=assignments["hw2"],
-                optional=True,
-                transfer_to="project",
-            ),
-            spec(
-                "project",
-                "Project",
-                D(30),
-                assignment=assignments["project"],
-                mandatory_for_admission=True,
-            ),
-        ],
+        components=[dataclasses.replace(oral, key="oral", weight=D(45)), quiz, *rest],
     )
     users = User.objects.bulk_create(
         (

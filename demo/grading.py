@@ -173,6 +173,42 @@ def _hand_in(assignment: Assignment, group: StudentGroup, members: list[User]) -
     return submission
 
 
+def scheme_2023(
+    *, reading: Assignment, homework_1: Assignment, homework_2: Assignment, project: Assignment
+) -> list[services.ComponentSpec]:
+    """The INFO8010 Spring 2023 scheme (docs/grading.md): oral exam 50, reading report 10
+    and project 30 (both mandatory for admission), homeworks 5 + 5, optional, whose weight
+    moves to the project when not handed in. Scale 20, rounded to the half point."""
+    spec = services.ComponentSpec
+    return [
+        spec("oral_exam", "Oral exam", D(50), kind="exam"),
+        spec(
+            "reading_report",
+            "Reading report",
+            D(10),
+            assignment=reading,
+            mandatory_for_admission=True,
+        ),
+        spec(
+            "homework_1",
+            "Homework 1",
+            D(5),
+            assignment=homework_1,
+            optional=True,
+            transfer_to="project",
+        ),
+        spec(
+            "homework_2",
+            "Homework 2",
+            D(5),
+            assignment=homework_2,
+            optional=True,
+            transfer_to="project",
+        ),
+        spec("project", "Project", D(30), assignment=project, mandatory_for_admission=True),
+    ]
+
+
 @transaction.atomic
 def demo_grading_load(
     *, edition: Edition, students: list[User], ta: User, instructor: User
@@ -194,45 +230,17 @@ def demo_grading_load(
             ("project", "Project"),
         ]
     }
-    spec = services.ComponentSpec
     services.scheme_set(
         actor=instructor,
         edition=edition,
         scale=D(20),
         rounding_step=D("0.5"),
-        components=[
-            spec("oral_exam", "Oral exam", D(50), kind="exam"),
-            spec(
-                "reading_report",
-                "Reading report",
-                D(10),
-                assignment=assignments["reading"],
-                mandatory_for_admission=True,
-            ),
-            spec(
-                "homework_1",
-                "Homework 1",
-                D(5),
-                assignment=assignments["homework-1"],
-                optional=True,
-                transfer_to="project",
-            ),
-            spec(
-                "homework_2",
-                "Homework 2",
-                D(5),
-                assignment=assignments["homework-2"],
-                optional=True,
-                transfer_to="project",
-            ),
-            spec(
-                "project",
-                "Project",
-                D(30),
-                assignment=assignments["project"],
-                mandatory_for_admission=True,
-            ),
-        ],
+        components=scheme_2023(
+            reading=assignments["reading"],
+            homework_1=assignments["homework-1"],
+            homework_2=assignments["homework-2"],
+            project=assignments["project"],
+        ),
     )
     quality, presentation = services.rubric_set(
         assignment=assignments["project"],

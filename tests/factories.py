@@ -7,6 +7,7 @@ import factory
 from accounts.models import User
 from assignments.models import Assignment, Paper
 from courses.models import Course, Edition, Event, Lecture, LectureLink, Membership
+from submissions.models import GroupMembership, StudentGroup, Submission
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -106,6 +107,64 @@ class PaperFactory(factory.django.DjangoModelFactory):
     title = "High-Resolution Image Synthesis with Latent Diffusion Models"
     year = 2022
     url = "https://arxiv.org/abs/2112.10752"
+
+
+# Groups and hand-ins.
+
+
+def make_student(edition, email, student_id=""):
+    """An account enrolled as a student of ``edition``."""
+    user = UserFactory(email=email, student_id=student_id)
+    MembershipFactory(edition=edition, user=user, role=Membership.Role.STUDENT)
+    return user
+
+
+class StudentGroupFactory(factory.django.DjangoModelFactory):
+    """A group; ``members=[...]`` puts those students in it."""
+
+    class Meta:
+        model = StudentGroup
+        skip_postgeneration_save = True
+
+    edition = factory.SubFactory(EditionFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        for user in extracted or ():
+            GroupMembership.objects.create(group=self, user=user, edition=self.edition)
+
+
+def make_group(edition, *users, name=None):
+    return StudentGroupFactory(edition=edition, members=users, **({"name": name} if name else {}))
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A version recorded as the submission service would record it, without its clock
+    check (an hour before the deadline); ``members`` default to the group's members."""
+
+    class Meta:
+        model = Submission
+        skip_postgeneration_save = True
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    group = factory.SubFactory(
+        StudentGroupFactory, edition=factory.SelfAttribute("..assignment.edition")
+    )
+    version = 1
+    original_name = "work.pdf"
+    size = 10
+    sha256 = "0" * 64
+    content_kind = "pdf"
+    submitted_by = factory.LazyAttribute(lambda s: s.group.members.first())
+    submitted_at = factory.LazyAttribute(lambda s: s.assignment.due_at - dt.timedelta(hours=1))
+    deadline_at = factory.LazyAttribute(lambda s: s.assignment.due_at)
+    signature = "x"
+    file = factory.django.FileField(filename="work.pdf", data=b"%PDF-1.4 test")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        self.members.set(extracted if extracted is not None else self.group.members.all())
 
 
 # Course page and admin (agenda pages, admin, clone_edition).

@@ -64,6 +64,30 @@ def record(
     )
 
 
+def exam_mark_change(
+    *,
+    edition_id: int,
+    actor: User | None,
+    via: str,
+    mark_id: int,
+    component_name: str,
+    student_email: str,
+    before: dict | None,
+    after: dict | None,
+) -> MarkChange:
+    """The (unsaved) history row of a change of one exam mark, for ``bulk_create``."""
+    return MarkChange(
+        edition_id=edition_id,
+        actor=actor,
+        via=via,
+        kind=MarkChange.Kind.EXAM,
+        object_id=mark_id,
+        object_repr=f"{component_name} — {student_email}"[:300],
+        before=before,
+        after=after,
+    )
+
+
 def recompute_after_commit(edition_id: int) -> None:
     """Recompute the edition's stored final grades once the transaction commits."""
     from ..tasks import recompute_final_grades  # the tasks module imports the services

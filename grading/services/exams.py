@@ -19,7 +19,7 @@ from ..models import (
     MarkChange,
     SchemeComponent,
 )
-from ._common import Via, decimal_or_none, num, recompute_after_commit, record
+from ._common import Via, decimal_or_none, exam_mark_change, num, recompute_after_commit, record
 
 logger = logging.getLogger(__name__)
 
@@ -188,13 +188,13 @@ def exam_marks_import_csv(
             for m in new:
                 m.pk = ids[m.student_id]
         MarkChange.objects.bulk_create(
-            MarkChange(
+            exam_mark_change(
                 edition_id=edition_id,
                 actor=actor,
                 via=via,
-                kind=MarkChange.Kind.EXAM,
-                object_id=mark.pk,
-                object_repr=f"{component.name} — {student.email}"[:300],
+                mark_id=mark.pk,
+                component_name=component.name,
+                student_email=student.email,
                 before=before,
                 after=after,
             )

@@ -24,7 +24,7 @@ from ..models import (
     SchemeComponent,
 )
 from ..selectors import ComponentSpec
-from ._common import num, recompute_after_commit
+from ._common import exam_mark_change, num, recompute_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +113,13 @@ def scheme_delete(*, actor: User, scheme: GradingScheme, via: str) -> None:
     edition_id = scheme.edition_id
     marks = ExamMark.objects.select_related("component", "student").filter(component__scheme=scheme)
     MarkChange.objects.bulk_create(
-        MarkChange(
+        exam_mark_change(
             edition_id=edition_id,
             actor=actor,
             via=via,
-            kind=MarkChange.Kind.EXAM,
-            object_id=mark.pk,
-            object_repr=f"{mark.component.name} — {mark.student.email}"[:300],
+            mark_id=mark.pk,
+            component_name=mark.component.name,
+            student_email=mark.student.email,
             before={"score": num(mark.score)},
             after=None,
         )

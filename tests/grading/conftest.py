@@ -8,53 +8,34 @@ from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assignments.models import Assignment
 from courses.models import Membership
 from grading import services
 from grading.models import MarkChange
-from submissions.models import GroupMembership, StudentGroup, Submission
-from tests.factories import AssignmentFactory, EditionFactory, MembershipFactory, UserFactory
+from tests.factories import (  # noqa: F401 — make_group, make_student: for the tests here
+    AssignmentFactory,
+    EditionFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    UserFactory,
+    make_group,
+    make_student,
+)
 
 ADMIN = MarkChange.Via.ADMIN
 SYSTEM = MarkChange.Via.SYSTEM
 
 
-def make_student(edition, email, student_id=""):
-    user = UserFactory(email=email, student_id=student_id)
-    MembershipFactory(edition=edition, user=user, role=Membership.Role.STUDENT)
-    return user
-
-
-def make_group(edition, *users, name):
-    group = StudentGroup.objects.create(edition=edition, name=name)
-    for user in users:
-        GroupMembership.objects.create(group=group, user=user, edition=edition)
-    return group
-
-
 def hand_in(assignment, group, *, version=1, members=None):
     """A version recorded as the submission service would, without its clock check."""
-    members = list(members if members is not None else group.members.all())
-    submission = Submission(
+    return SubmissionFactory(
         assignment=assignment,
         group=group,
         version=version,
-        original_name="work.pdf",
-        size=10,
-        sha256="0" * 64,
-        content_kind="pdf",
-        submitted_by=members[0],
-        submitted_at=assignment.due_at - dt.timedelta(hours=1),
-        deadline_at=assignment.due_at,
-        signature="x",
+        **({"members": list(members), "submitted_by": list(members)[0]} if members else {}),
     )
-    submission.file.save("work.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
-    submission.save()
-    submission.members.set(members)
-    return submission
 
 
 def grade(assignment, group, score, *, actor, release=False):

@@ -6,24 +6,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from courses.models import Membership
-from submissions.models import GroupMembership, StudentGroup
-from tests.factories import AssignmentFactory, EditionFactory, MembershipFactory, UserFactory
+from tests.factories import (  # noqa: F401 — make_group, make_student: for the tests here
+    AssignmentFactory,
+    EditionFactory,
+    MembershipFactory,
+    UserFactory,
+    make_group,
+    make_student,
+)
 from tests.submissions import filegen
 
 BRUSSELS = "Europe/Brussels"
-
-
-def make_student(edition, email):
-    user = UserFactory(email=email)
-    MembershipFactory(edition=edition, user=user, role=Membership.Role.STUDENT)
-    return user
-
-
-def make_group(edition, *users, name=None):
-    group = StudentGroup.objects.create(edition=edition, name=name or f"Group {users[0].pk}")
-    for user in users:
-        GroupMembership.objects.create(group=group, user=user, edition=edition)
-    return group
 
 
 def pdf_upload(pages=1, name="report.pdf"):
