@@ -61,6 +61,9 @@ class Grade(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
     released_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    released_email_claimed_by = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Who is sending the e-mail"
+    )
     released_email_claimed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When a worker took the e-mail to send"
     )

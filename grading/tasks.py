@@ -31,4 +31,6 @@ def recompute_all_final_grades() -> int:
 @shared_task(**RETRYING)
 def send_grade_released_emails(self, assignment_id: int) -> int:
     """Tell the members of each newly released grade of the assignment; at most once."""
-    return services.grade_released_emails_send(assignment_id=assignment_id)
+    return services.grade_released_emails_send(
+        assignment_id=assignment_id, claimant=self.request.id
+    )

@@ -188,6 +188,9 @@ class Submission(models.Model):
     deadline_at = models.DateTimeField(help_text="The group's effective deadline at that time")
     signature = models.CharField(max_length=64, help_text="HMAC-SHA256 of the receipt")
     receipt_emailed_at = models.DateTimeField(null=True, blank=True)
+    receipt_email_claimed_by = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Who is sending the e-mail"
+    )
     receipt_email_claimed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When a worker took the e-mail to send"
     )

@@ -3,9 +3,10 @@ closing bookkeeping (docs/decisions/0009-background-work.md).
 
 Called by tasks (and so by beat on a crontab). Each is idempotent: a task that runs twice,
 or after a lost message, does no harm. No e-mail is sent while a row lock or a transaction
-is held: the rows to mail are claimed by a short write first, the mail is sent, and a
-failure releases the claim for the retry; a claim older than ``CLAIM_LEASE`` belongs to a
-worker that died and is taken over (so a receipt is mailed at least once).
+is held: the rows to mail are claimed by a short write first (``config/claims.py``), the mail
+is sent, and a failure releases the claim for the retry; a task redelivered after its worker
+died takes its own claim over, and any claim older than the lease is taken over by the
+sweeper (so a receipt is mailed at least once).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from assignments.models import Assignment
+from config import claims
 
 from . import deadlines
 from .models import Extension, GroupMembership, ReminderSent, StudentGroup, Submission
@@ -29,29 +30,24 @@ logger = logging.getLogger(__name__)
 REMINDER_HOURS = (48, 2)
 
 
-# A claim older than this belongs to a worker that died: the row may be claimed again.
-CLAIM_LEASE = dt.timedelta(minutes=10)
+RECEIPT = "receipt_email"  # the claim's columns: receipt_email_claimed_by / _at
 
 
-def _unclaimed(now: dt.datetime) -> Q:
-    return Q(receipt_email_claimed_at__isnull=True) | Q(
-        receipt_email_claimed_at__lt=now - CLAIM_LEASE
-    )
-
-
-def receipt_email_send(*, submission_id: int) -> bool:
-    """Send the receipt to every member recorded on the submission, once."""
+def receipt_email_send(*, submission_id: int, claimant: str | None = None) -> bool:
+    """Send the receipt to every member recorded on the submission, once. ``claimant``
+    names the caller's claim (the task's id: a redelivered task takes its claim over)."""
     from .services import submission_receipt
 
-    claimed_at = timezone.now()
-    claimed = (
+    claimant = claimant or claims.token()
+    now = timezone.now()
+    taken = (
         Submission.objects.filter(pk=submission_id, receipt_emailed_at__isnull=True)
-        .filter(_unclaimed(claimed_at))
-        .update(receipt_email_claimed_at=claimed_at)
+        .filter(claims.claimable(RECEIPT, by=claimant, now=now))
+        .update(**claims.claimed(RECEIPT, by=claimant, now=now))
     )
-    if not claimed:
+    if not taken:
         return False  # sent already, or being sent by another worker
-    mine = Submission.objects.filter(pk=submission_id, receipt_email_claimed_at=claimed_at)
+    mine = Submission.objects.filter(pk=submission_id, receipt_email_claimed_by=claimant)
     try:
         submission = mine.select_related(
             "assignment__edition__course", "group", "submitted_by"
@@ -79,7 +75,7 @@ def receipt_email_send(*, submission_id: int) -> bool:
         )
         message.send()
     except BaseException:
-        mine.update(receipt_email_claimed_at=None)  # for the retry
+        mine.update(**claims.released(RECEIPT))  # for the retry
         raise
     mine.update(receipt_emailed_at=timezone.now())
     return True
@@ -96,7 +92,7 @@ def pending_receipts_send(*, now: dt.datetime | None = None, limit: int = 500) -
         Submission.objects.filter(
             receipt_emailed_at__isnull=True, submitted_at__lte=now - PENDING_RECEIPT_GRACE
         )
-        .filter(_unclaimed(now))
+        .filter(claims.claimable(RECEIPT, by="", now=now))
         .order_by("submitted_at")
         .values_list("pk", flat=True)[:limit]
     )

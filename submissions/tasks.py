@@ -13,7 +13,9 @@ from . import notification_services, storage_services
 @shared_task(**RETRYING)
 def send_receipt_email(self, submission_id: int) -> bool:
     """E-mail the receipt of an accepted submission to the group (at most once)."""
-    return notification_services.receipt_email_send(submission_id=submission_id)
+    return notification_services.receipt_email_send(
+        submission_id=submission_id, claimant=self.request.id
+    )
 
 
 @shared_task(acks_late=True)

@@ -7,7 +7,6 @@ import, commands).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,12 +16,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from assignments.models import Assignment
+from config import claims
 from config.links import absolute_url
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
@@ -39,8 +39,7 @@ from ._common import decimal_or_none, num, recompute_after_commit, record
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this belongs to a worker that died: the grade may be claimed again.
-CLAIM_LEASE = dt.timedelta(minutes=10)
+RELEASED = "released_email"  # the claim's columns: released_email_claimed_by / _at
 
 
 def _grade_state(grade: Grade, rubric: Mapping[str, Decimal | None]) -> dict:
@@ -268,28 +267,28 @@ def grade_release(*, actor: User, assignment: Assignment, via: str) -> ReleaseRe
     return ReleaseReport(released=len(ids), not_graded=not_graded)
 
 
-def grade_released_emails_send(*, assignment_id: int) -> int:
+def grade_released_emails_send(*, assignment_id: int, claimant: str | None = None) -> int:
     """E-mail the members of each released grade not e-mailed yet; idempotent.
 
-    The grades are claimed in a short transaction, then mailed with no lock held; a failure
-    releases the claim for the retry, and a claim older than ``CLAIM_LEASE`` (a worker that
-    died) is taken over. The link to the grades page is absolute (``SITE_URL``).
+    The grades are claimed by a short write (``config/claims.py``; ``claimant`` is the task's
+    id, so a task redelivered after its worker died takes its claim over), then mailed with
+    no lock held; a failure releases the claim for the retry. The link to the grades page is
+    absolute (``SITE_URL``).
     """
+    claimant = claimant or claims.token()
     now = timezone.now()
-    unmailed = Grade.objects.filter(
+    Grade.objects.filter(
         assignment_id=assignment_id, status=Grade.Status.RELEASED, released_emailed_at__isnull=True
-    ).filter(
-        Q(released_email_claimed_at__isnull=True)
-        | Q(released_email_claimed_at__lt=now - CLAIM_LEASE)
+    ).filter(claims.claimable(RELEASED, by=claimant, now=now)).update(
+        **claims.claimed(RELEASED, by=claimant, now=now)
     )
-    with transaction.atomic():
-        ids = list(
-            unmailed.select_for_update(of=("self",), skip_locked=True).values_list("pk", flat=True)
-        )
-        Grade.objects.filter(pk__in=ids).update(released_email_claimed_at=now)
-    if not ids:
+    mine = Grade.objects.filter(
+        assignment_id=assignment_id,
+        released_emailed_at__isnull=True,
+        released_email_claimed_by=claimant,
+    )
+    if not mine.exists():
         return 0
-    mine = Grade.objects.filter(pk__in=ids, released_email_claimed_at=now)
     try:
         grades = list(mine.select_related("assignment__edition__course", "group"))
         recipients: dict[int, list[str]] = {}
@@ -315,7 +314,7 @@ def grade_released_emails_send(*, assignment_id: int) -> int:
             )
         sent = send_mass_mail(messages, fail_silently=False) if messages else 0
     except BaseException:
-        mine.update(released_email_claimed_at=None)  # for the retry
+        mine.update(**claims.released(RELEASED))  # for the retry
         raise
     mine.update(released_emailed_at=timezone.now())
     return sent

@@ -60,14 +60,21 @@ def test_a_receipt_is_mailed_outside_any_transaction_and_retried_after_a_failure
 def test_a_claim_left_by_a_dead_worker_is_taken_over_by_the_sweeper(mailoutbox):
     _, submission = _handed_in(Course2023())
     long_ago = submission.submitted_at - dt.timedelta(hours=1)
-    Submission.objects.filter(pk=submission.pk).update(receipt_email_claimed_at=long_ago)
+    Submission.objects.filter(pk=submission.pk).update(
+        receipt_email_claimed_by="dead-worker", receipt_email_claimed_at=long_ago
+    )
     now = submission.submitted_at + dt.timedelta(minutes=5)
     assert notification_services.pending_receipts_send(now=now) == 1
     assert len(mailoutbox) == 1
     # A fresh claim is another worker's, busy sending: left alone.
     _, other = _handed_in(Course2023(slug="info8010-other"))
-    Submission.objects.filter(pk=other.pk).update(receipt_email_claimed_at=timezone.now())
+    Submission.objects.filter(pk=other.pk).update(
+        receipt_email_claimed_by="task-1", receipt_email_claimed_at=timezone.now()
+    )
     assert notification_services.receipt_email_send(submission_id=other.pk) is False
+    # ...unless it is that task, redelivered after its worker was killed mid-send.
+    assert notification_services.receipt_email_send(submission_id=other.pk, claimant="task-1")
+    assert len(mailoutbox) == 2
 
 
 @pytest.mark.django_db(transaction=True)
