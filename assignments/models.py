@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from config.validators import LinkURLField
 from courses import timeutils
 from courses.models import Edition
 
@@ -43,7 +44,11 @@ class Assignment(models.Model):
         help_text='One line, e.g. "Tensor operations, `autograd` and `nn`." (Markdown)',
     )
     description = models.TextField(blank=True, help_text="Markdown, rendered sanitized")
-    handout_url = models.URLField(max_length=500, blank=True)
+    handout_url = LinkURLField(blank=True, help_text="http(s) or relative")
+    handout_in_agenda = models.BooleanField(
+        default=False,
+        help_text='The agenda\'s deadline row links the handout: "Deadline for [Homework 1](…)"',
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Order of appearance among the items of the agenda on its date"
     )
@@ -134,7 +139,7 @@ class Paper(models.Model):
     authors = models.CharField(max_length=300, help_text='e.g. "Rombach et al"')
     title = models.CharField(max_length=300)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = LinkURLField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from config.validators import LinkURLField
+
 from . import timeutils
 
 
@@ -179,7 +181,7 @@ class PreviousEdition(models.Model):
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="previous_editions")
     label = models.CharField(max_length=64)
-    url = models.URLField(max_length=500, blank=True)
+    url = LinkURLField(blank=True)
     linked_edition = models.ForeignKey(
         Edition, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -249,18 +251,21 @@ STAFF_ROLES = (Membership.Role.INSTRUCTOR, Membership.Role.TA)
 
 
 class Link(models.Model):
-    """A resource attached to an agenda item: slides, PDF, video or code."""
+    """A resource attached to an agenda item: slides, PDF, video, code, a notebook, …"""
 
     class Kind(models.TextChoices):
         SLIDES = "slides", "Slides"
         PDF = "pdf", "PDF"
         VIDEO = "video", "Video"
         CODE = "code", "Code"
+        NOTEBOOK = "notebook", "Notebook"
+        TUTORIAL = "tutorial", "Tutorial"
+        HANDOUT = "handout", "Handout"
         OTHER = "other", "Link"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     label = models.CharField(max_length=64, blank=True, help_text='e.g. "PDF", "Code 2a"')
-    url = models.URLField(max_length=500)
+    url = LinkURLField(help_text="http(s) or relative")
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -296,6 +301,9 @@ class Lecture(models.Model):
     note = models.CharField(max_length=200, blank=True, help_text='e.g. "(Optional)"')
     archived = models.BooleanField(
         default=False, help_text="Listed under archived lectures, not in the agenda"
+    )
+    cancelled = models.BooleanField(
+        default=False, help_text="Kept in the agenda, struck through; STATUS:CANCELLED in feeds"
     )
     sequence = models.PositiveIntegerField(
         default=0, editable=False, help_text="Bumped on every change (iCalendar SEQUENCE)"
@@ -337,6 +345,9 @@ class Event(models.Model):
     )
     title = models.CharField(max_length=300)
     speaker = models.CharField(max_length=200, blank=True)
+    cancelled = models.BooleanField(
+        default=False, help_text="Kept in the agenda, struck through; STATUS:CANCELLED in feeds"
+    )
     starts_at_time = models.TimeField(
         null=True, blank=True, help_text="Local start; the edition's meeting time when empty"
     )

@@ -233,7 +233,12 @@ def test_unreadable_rows_are_reported_with_their_line_numbers():
     assert [p.line for p in readme.problems] == [12, 13]
     assert "Februry" in readme.problems[0].message
     # The readable rows around them are still read.
-    assert [e.title for e in readme.agenda] == ["Introduction", "Homework 1"]
+    assert [e.title for e in readme.agenda if not e.unread] == ["Introduction", "Homework 1"]
+    # The unreadable ones are kept as unread events (imported with --allow-problems only).
+    assert [(e.line, e.kind, e.date) for e in readme.agenda if e.unread] == [
+        (12, "event", None),
+        (13, "event", dt.date(2023, 2, 24)),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -245,8 +250,11 @@ def test_unreadable_rows_are_reported_with_their_line_numbers():
         ("| March 3 | Lecture 4: X | extra |", "expected 2 cells"),
         ("| March 33 | Lecture 4: X |", "day is out of range"),
         ("| --- | Lecture 4: X |", "needs a date"),
-        ("| March 3 | Deadline for [Homework 1](https://x.test) |", "links are not supported"),
-        ("| March 3 | |", "empty agenda item"),
+        (
+            "| March 3 | Deadline for [Homework 1](https://x.test) [[b](https://y.test)] |",
+            "one link at most",
+        ),
+        ("| March 3 | Lecture 4: [X](https://x.test) [[PDF](https://x.test/p)]] |", "links"),
     ],
 )
 def test_each_kind_of_unreadable_row_is_a_problem(row, message):
