@@ -86,6 +86,7 @@ def calendar_entries(
                 sequence=item.sequence,
                 last_modified=item.updated_at,
                 transparent=deadline,
+                cancelled=item.cancelled,
             )
         )
     return entries

@@ -23,11 +23,13 @@ Re-import semantics (the README is the source of truth for what it expresses):
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.text import slugify
 
 from assignments.models import Assignment, Paper
 from assignments.services import assignment_save
@@ -44,7 +46,13 @@ from courses.models import (
     Membership,
     PreviousEdition,
 )
-from courses.services import content_delete, content_save
+from courses.services import (
+    content_delete,
+    content_save,
+    edition_archive,
+    edition_publish,
+    edition_unpublish,
+)
 
 from . import readme_format as fmt
 from .readme_format import Problem
@@ -156,6 +164,9 @@ class _Importer:
         # With unreadable rows allowed through, deleting "missing" rows could delete the very
         # row that could not be read.
         self.may_delete = not parsed.problems
+        # Unreadable agenda items are kept as "other" items (events) with their text.
+        self.keep_unread = bool(parsed.problems)
+        self._course_editions: list[Edition] | None = None
 
     def run(self) -> None:
         self._staff()
@@ -231,6 +242,7 @@ class _Importer:
                 "date": entry.date,
                 "position": entry.position,
                 "archived": entry.archived,
+                "cancelled": entry.cancelled,
             }
             _save_if_changed(lecture, values, self.report, "lecture")
             self._links(lecture, LectureLink, "lecture", entry.all_links(), new=new)
@@ -248,6 +260,8 @@ class _Importer:
         for entry in self.parsed.agenda:
             if entry.kind != fmt.EVENT:
                 continue
+            if entry.unread and not self.keep_unread:
+                continue
             event = matcher.take(_event_key(entry.label, entry.title)) or Event(
                 edition=self.edition
             )
@@ -258,6 +272,7 @@ class _Importer:
                 "speaker": entry.speaker,
                 "date": entry.date,
                 "position": entry.position,
+                "cancelled": entry.cancelled,
             }
             _save_if_changed(event, values, self.report, "event")
             self._links(event, EventLink, "event", entry.all_links(), new=new)
@@ -296,6 +311,7 @@ class _Importer:
             }
             if entry.handout_url is not None:
                 values["handout_url"] = entry.handout_url
+            values["handout_in_agenda"] = entry.handout_in_agenda
             if entry.summary is not None:
                 values["summary"] = entry.summary
             if entry.hard_deadline:
@@ -343,14 +359,44 @@ class _Importer:
             _save_if_changed(section, values, self.report, "section")
         self._remove(matcher.leftovers(), "section", lambda s: s.heading)
 
+    def _archived_edition(self, entry: fmt.PreviousEditionEntry) -> Edition | None:
+        """The edition of the same course that a previous-edition link archives: by the tag in
+        its URL (``…/tree/v5-info8010-2022`` -> ``info8010-2022``, as ``import_history``
+        names them), else by academic year ("2021-2022")."""
+        if self._course_editions is None:
+            self._course_editions = list(
+                Edition.objects.filter(course_id=self.edition.course_id).exclude(pk=self.edition.pk)
+            )
+        if match := _TREE_TAG_RE.search(entry.url):
+            slug = slug_from_tag(match["tag"])
+            found = next((e for e in self._course_editions if e.slug == slug), None)
+            if found is not None:
+                return found
+        same_year = [e for e in self._course_editions if e.academic_year == entry.label.strip()]
+        return same_year[0] if len(same_year) == 1 else None
+
     def _previous_editions(self) -> None:
         existing = PreviousEdition.objects.filter(edition=self.edition).order_by("position", "id")
         matcher = _Matcher(existing, key=lambda p: p.label.casefold())
         for position, entry in enumerate(self.parsed.previous_editions):
             previous = matcher.take(entry.label.casefold()) or PreviousEdition(edition=self.edition)
-            values = {"label": entry.label, "url": entry.url, "position": position}
+            values = {
+                "label": entry.label,
+                "url": entry.url,
+                "position": position,
+                "linked_edition": self._archived_edition(entry),
+            }
             _save_if_changed(previous, values, self.report, "previous edition")
         self._remove(matcher.leftovers(), "previous edition", lambda p: p.label)
+
+
+def slug_from_tag(tag: str) -> str:
+    """``v6-info8010-2023`` -> ``info8010-2023`` (the slug of the edition a tag archives)."""
+    return slugify(_TAG_PREFIX_RE.sub("", tag))[:64]
+
+
+_TAG_PREFIX_RE = re.compile(r"^v\d+[-_.]", re.I)
+_TREE_TAG_RE = re.compile(r"/(?:tree|releases/tag)/(?P<tag>[^/?#]+)/?(?:[?#].*)?$")
 
 
 def _academic_year(term: str) -> str:
@@ -404,8 +450,6 @@ def _edition_for_import(
                 f"Edition {slug!r} uses the time zone {edition.timezone}, not {timezone}; "
                 "change it in the admin (deadlines move with it), not through an import."
             )
-        if status:
-            edition.status = status
     values = {
         "intro": parsed.intro,
         "schedule_text": parsed.schedule_text,
@@ -421,7 +465,24 @@ def _edition_for_import(
         content_save(instance=edition)
     else:
         _save_if_changed(edition, values, report, "edition")
+        if status and status != edition.status:
+            _set_status(edition, status)
+            report.updated["edition status"] += 1
     return edition
+
+
+def _set_status(edition: Edition, status: str) -> None:
+    # Through the status services (they lock the row and invalidate the public pages). An
+    # import that asks for "archived" archives a draft too: it was asked for explicitly.
+    if status == Edition.Status.PUBLISHED:
+        edition_publish(edition=edition)
+    elif status == Edition.Status.DRAFT:
+        edition_unpublish(edition=edition)
+    else:
+        if edition.status == Edition.Status.DRAFT:
+            edition_publish(edition=edition)
+        edition_archive(edition=edition)
+    edition.status = status
 
 
 def readme_import(
@@ -441,6 +502,15 @@ def readme_import(
             f"Unknown status {status!r} (one of {', '.join(Edition.Status.values)})."
         )
     parsed = fmt.parse_readme(text)
+    unsafe = [p for p in parsed.problems if p.unsafe]
+    if unsafe:
+        count = len(unsafe)
+        raise ReadmeImportError(
+            f"{count} link{'s' if count != 1 else ''} of the README may not be shown (only "
+            "http(s) and relative links are); nothing was imported, even with --allow-problems.",
+            problems=parsed.problems,
+            warnings=parsed.warnings,
+        )
     report = ImportReport(
         edition_slug=edition_slug,
         dry_run=dry_run,
@@ -465,136 +535,14 @@ def readme_import(
     return report
 
 
-# --------------------------------------------------------------------------- export
+# The export lives in readme_export; imported here for the callers of the old module.
+from .readme_export import readme_export, readme_from_edition  # noqa: E402
 
-
-def _split_title_link(kind: str, label: str, links: list) -> tuple[str, list[fmt.LinkEntry]]:
-    entries = [fmt.LinkEntry(link.kind, link.label, link.url) for link in links]
-    if entries and fmt.is_title_link(kind, label, entries[0]):
-        return entries[0].url, entries[1:]
-    return "", entries
-
-
-def _lecture_entry(lecture: Lecture) -> fmt.AgendaEntry:
-    kind = fmt.SYLLABUS if lecture.kind == Lecture.Kind.SYLLABUS else fmt.LECTURE
-    title_url, links = _split_title_link(kind, "", list(lecture.links.all()))
-    return fmt.AgendaEntry(
-        kind=kind,
-        date=lecture.date,
-        position=lecture.position,
-        title=lecture.title,
-        number=lecture.number,
-        note=lecture.note,
-        title_url=title_url,
-        links=links,
-        archived=lecture.archived,
-    )
-
-
-def readme_from_edition(*, edition: Edition) -> fmt.ParsedReadme:
-    """The edition as ``ParsedReadme`` dataclasses (what the export renders).
-
-    Also the way to show a section fully: ``fmt.expand_markers(section.body,
-    fmt.structured_blocks(readme))``.
-    """
-    course = edition.course
-    readme = fmt.ParsedReadme(
-        course_code=course.code,
-        course_title=course.title,
-        institution=course.institution,
-        intro=edition.intro,
-        term=edition.term,
-        year=(fmt.season_year(edition.term) or (None, None))[1],
-        schedule_text=edition.when_text,
-        meeting_weekday=edition.meeting_weekday,
-        meeting_time=edition.meeting_time,
-        meeting_room=edition.meeting_room,
-    )
-    staff = Membership.objects.filter(edition=edition, role__in=STAFF_ROLES).select_related("user")
-    readme.staff = [fmt.StaffEntry(m.role, m.name) for m in staff.order_by("position", "id")]
-    readme.infos = [
-        fmt.InfoEntry(i.label, i.value)
-        for i in EditionInfo.objects.filter(edition=edition).order_by("position", "id")
-    ]
-    lectures = (
-        Lecture.objects.filter(edition=edition)
-        .prefetch_related(
-            Prefetch("links", queryset=LectureLink.objects.order_by("position", "id"))
-        )
-        .order_by("date", "position", "id")
-    )
-    for lecture in lectures:
-        entry = _lecture_entry(lecture)
-        (readme.archived_lectures if lecture.archived else readme.agenda).append(entry)
-    events = (
-        Event.objects.filter(edition=edition)
-        .prefetch_related(Prefetch("links", queryset=EventLink.objects.order_by("position", "id")))
-        .order_by("date", "position", "id")
-    )
-    for event in events:
-        title_url, links = _split_title_link(fmt.EVENT, event.label, list(event.links.all()))
-        readme.agenda.append(
-            fmt.AgendaEntry(
-                kind=fmt.EVENT,
-                date=event.date,
-                position=event.position,
-                title=event.title,
-                label=event.label,
-                speaker=event.speaker,
-                title_url=title_url,
-                links=links,
-            )
-        )
-    assignments = list(
-        Assignment.objects.filter(edition=edition)
-        .prefetch_related(Prefetch("papers", queryset=Paper.objects.order_by("position", "id")))
-        .order_by("due_date", "due_time", "position", "id")
-    )
-    reading = None
-    for assignment in assignments:
-        readme.agenda.append(
-            fmt.AgendaEntry(
-                kind=fmt.DEADLINE,
-                date=assignment.due_date,
-                position=assignment.position,
-                title=assignment.title,
-                agenda_title=assignment.agenda_title or assignment.title,
-                assignment_kind=assignment.kind,
-                assignment_number=assignment.number,
-            )
-        )
-        if (
-            assignment.kind == Assignment.Kind.HOMEWORK
-            and assignment.number is not None
-            and assignment.handout_url
-        ):
-            readme.homeworks.append(
-                fmt.HomeworkEntry(
-                    number=assignment.number,
-                    title=f"Homework {assignment.number}",
-                    url=assignment.handout_url,
-                    summary=assignment.summary,
-                    due_date=assignment.due_date,
-                )
-            )
-        if assignment.kind == Assignment.Kind.READING_REPORT and reading is None:
-            reading = assignment
-    if reading is not None:
-        readme.reading_hard_deadline = reading.hard_deadline
-        readme.papers = [
-            fmt.PaperEntry(p.authors, p.title, p.year, p.url) for p in reading.papers.all()
-        ]
-    readme.sections = [
-        fmt.SectionEntry(s.kind, s.heading, s.body)
-        for s in EditionSection.objects.filter(edition=edition).order_by("position", "id")
-    ]
-    readme.previous_editions = [
-        fmt.PreviousEditionEntry(p.label, p.url)
-        for p in PreviousEdition.objects.filter(edition=edition).order_by("position", "id")
-    ]
-    return readme
-
-
-def readme_export(*, edition: Edition) -> str:
-    """The edition's course README in the INFO8010 format (imports back to the same data)."""
-    return fmt.render_readme(readme_from_edition(edition=edition))
+__all__ = [
+    "ReadmeImportError",
+    "ImportReport",
+    "readme_export",
+    "readme_from_edition",
+    "readme_import",
+    "slug_from_tag",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import Any, TypeVar
 
@@ -60,6 +60,7 @@ class ScheduleItem:
     assignment_id: int | None = None
     sequence: int = 0
     updated_at: dt.datetime | None = None
+    cancelled: bool = False  # kept in the agenda, struck through; STATUS:CANCELLED in feeds
     obj: Lecture | Event | Assignment | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -99,6 +100,7 @@ def _lecture_items(edition: Edition, lectures: Iterable[Lecture]) -> list[Schedu
                 links=_links(lecture.links.all()),
                 sequence=lecture.sequence,
                 updated_at=lecture.updated_at,
+                cancelled=lecture.cancelled,
                 obj=lecture,
             )
         )
@@ -124,6 +126,7 @@ def _event_items(edition: Edition, events: Iterable[Event]) -> list[ScheduleItem
                 links=_links(event.links.all()),
                 sequence=event.sequence,
                 updated_at=event.updated_at,
+                cancelled=event.cancelled,
                 obj=event,
             )
         )
@@ -322,6 +325,7 @@ class AgendaEntry:
     speaker: str = ""
     due_at: dt.datetime | None = None
     hard_deadline: bool = False
+    cancelled: bool = False  # struck through, "(Cancelled)"
 
     @property
     def name(self) -> str:
@@ -394,13 +398,15 @@ def _event_entry(
 
 def _agenda_entry(item: ScheduleItem) -> AgendaEntry:
     if item.kind in (KIND_SYLLABUS, KIND_LECTURE):
-        return _lecture_entry(
+        entry = _lecture_entry(
             kind=item.kind, number=item.number, title=item.title, note=item.note, links=item.links
         )
+        return replace(entry, cancelled=item.cancelled)
     if item.kind == KIND_EVENT:
-        return _event_entry(
+        entry = _event_entry(
             label=item.label, title=item.title, speaker=item.speaker, links=item.links
         )
+        return replace(entry, cancelled=item.cancelled)
     return AgendaEntry(
         kind=item.kind,
         prefix="",
@@ -424,7 +430,7 @@ def _agenda_rows(*, edition: Edition, schedule: list[ScheduleItem]) -> list[Agen
             speaker=event.speaker,
             links=_links(event.links.all()),
         )
-        rows.append(AgendaRow(date=None, entries=(entry,)))
+        rows.append(AgendaRow(date=None, entries=(replace(entry, cancelled=event.cancelled),)))
     return rows
 
 

@@ -118,6 +118,9 @@ class ScheduleItemOutputSerializer(serializers.Serializer):
         help_text='Prefix as written, e.g. "Tutorial" (events), "Deadline for" (deadlines)'
     )
     note = serializers.CharField(help_text='e.g. "(Optional)"')
+    cancelled = serializers.BooleanField(
+        help_text="Lectures and events: kept in the agenda but not held (STATUS:CANCELLED)"
+    )
     speaker = serializers.CharField()
     starts_at = EditionDateTimeField(
         allow_null=True, help_text="Lectures and events; null when the edition has no time"
@@ -183,6 +186,7 @@ class LectureOutputSerializer(serializers.ModelSerializer):
             "date",
             "starts_at",
             "archived",
+            "cancelled",
             "links",
             "sequence",
         ]

@@ -44,6 +44,7 @@ class CalendarEntry:
     sequence: int = 0
     last_modified: dt.datetime | None = None
     transparent: bool = False  # True: does not block time in free/busy (deadlines)
+    cancelled: bool = False  # STATUS:CANCELLED (RFC 5545 §3.8.1.11): kept, shown cancelled
 
 
 def build_calendar(
@@ -125,5 +126,7 @@ def _vevent(entry: CalendarEntry, zone: ZoneInfo, generated_at: dt.datetime) -> 
         event.add("url", entry.url)
     if entry.categories:
         event.add("categories", list(entry.categories))
-    event.add("transp", "TRANSPARENT" if entry.transparent else "OPAQUE")
+    if entry.cancelled:
+        event.add("status", "CANCELLED")
+    event.add("transp", "TRANSPARENT" if entry.transparent or entry.cancelled else "OPAQUE")
     return event
