@@ -46,6 +46,9 @@ def link_url_problem(value: str) -> str | None:
         return None
     if value.startswith("//"):
         return f"the URL {value[:80]!r} has no scheme: write https://"
+    if ":" in re.split(r"[/?#]", value, maxsplit=1)[0]:
+        # Not a relative reference (RFC 3986 §4.2): "java%09script:…" and the like.
+        return f"the URL {value[:80]!r} is not allowed: only http(s) and relative links are"
     return None
 
 

@@ -58,11 +58,11 @@ def read(text: str) -> Document:
     tokens = _md.parse(text)
     blocks: list[Block] = []
     urls: list[tuple[int, str]] = []
+    for token in tokens:
+        _collect_urls(token, urls)
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token.map is not None:
-            _collect_urls(token, tokens, index, urls)
         if token.level != 0 or token.nesting == -1:
             index += 1
             continue
@@ -118,7 +118,7 @@ def _list_items(tokens: list[Token], index: int) -> list[Block]:
     return items
 
 
-def _collect_urls(token: Token, tokens: list[Token], index: int, urls: list) -> None:
+def _collect_urls(token: Token, urls: list) -> None:
     line = token.map[0] + 1 if token.map else 0
     if token.type in ("html_block",):
         urls += [(line, url) for url in _HTML_URL_RE.findall(token.content)]

@@ -104,7 +104,9 @@ class Reader:
         if not agenda_seen:
             self.problem(1, 'no "## Agenda" section')
         self._merge_assignments()
-        self.out.problems.sort(key=lambda p: p.line)
+        # A link in the agenda is checked by the item and by the whole-document audit.
+        unique = {(p.line, p.message): p for p in self.out.problems}
+        self.out.problems = sorted(unique.values(), key=lambda p: p.line)
         return self.out
 
     def _chunks(self, doc: Document):
@@ -257,6 +259,8 @@ class Reader:
         row_entries: list[AgendaEntry] = []
         for item_index, (part, column) in enumerate(parts):
             position = row_index * ROW_STEP + item_index
+            if not "".join(p.text for p in part).strip() and not any(p.kind == LINK for p in part):
+                continue  # an empty cell beside others, or "<br><br>"
             if column and all(p.kind == LINK or not p.text.strip(" ,[]") for p in part):
                 if not any(p.kind == LINK for p in part):
                     continue  # an empty extra column
