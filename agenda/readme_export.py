@@ -127,6 +127,9 @@ def readme_from_edition(*, edition: Edition) -> fmt.ParsedReadme:
             assignment.kind == Assignment.Kind.HOMEWORK
             and assignment.number is not None
             and assignment.handout_url
+            # A handout linked from the agenda only ("Deadline for [Homework 1](…)") stays
+            # there: a list of it would add a Homeworks section.
+            and not (assignment.handout_in_agenda and not assignment.summary)
         ):
             readme.homeworks.append(
                 fmt.HomeworkEntry(

@@ -130,9 +130,7 @@ def test_command_prints_one_line_per_tag_and_fails_when_a_tag_fails(repo, tmp_pa
         "v6-info8010-2023 -> info8010-2023",
         "v7-info8010-2024 -> info8010-2024",
     ]
-    broken = history_repo.build(
-        tmp_path / "b", [("v1-x-2023", history_repo.readme("broken.md"))]
-    )
+    broken = history_repo.build(tmp_path / "b", [("v1-x-2023", history_repo.readme("broken.md"))])
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 of 1"):
         call_command("import_history", str(broken), stdout=io.StringIO(), stderr=err)

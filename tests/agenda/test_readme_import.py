@@ -28,6 +28,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "readmes"
 README_2023 = (FIXTURES / "info8010-2023.md").read_text(encoding="utf-8")
 QUIRKS = (FIXTURES / "quirks.md").read_text(encoding="utf-8")
 BROKEN = (FIXTURES / "broken.md").read_text(encoding="utf-8")
+EDITIONS = {
+    name: (FIXTURES / f"{name}.md").read_text(encoding="utf-8")
+    for name in ("info8010-2022", "info8010-2024", "shapes")
+}
 
 
 def _links(obj):
@@ -57,13 +61,23 @@ def dump(edition: Edition) -> dict:
             EditionInfo.objects.filter(edition=edition).values_list("label", "value", "position")
         ),
         "lectures": [
-            (x.kind, x.number, x.title, x.note, x.date, x.position, x.archived, _links(x))
+            (
+                x.kind,
+                x.number,
+                x.title,
+                x.note,
+                x.date,
+                x.position,
+                x.archived,
+                x.cancelled,
+                _links(x),
+            )
             for x in Lecture.objects.filter(edition=edition).order_by(
                 "archived", "date", "position"
             )
         ],
         "events": [
-            (x.label, x.title, x.speaker, x.date, x.position, _links(x))
+            (x.label, x.title, x.speaker, x.date, x.position, x.cancelled, _links(x))
             for x in Event.objects.filter(edition=edition).order_by("date", "position")
         ],
         "assignments": [
@@ -74,6 +88,7 @@ def dump(edition: Edition) -> dict:
                 a.agenda_title,
                 a.summary,
                 a.handout_url,
+                a.handout_in_agenda,
                 a.due_date,
                 a.due_time,
                 a.due_at,
@@ -331,7 +346,11 @@ def test_staff_with_an_account_is_matched_not_duplicated():
     assert [(m.user_id, m.display_name) for m in instructors] == [(user.pk, "")]
 
 
-@pytest.mark.parametrize("fixture", [README_2023, QUIRKS], ids=["2023", "quirks"])
+@pytest.mark.parametrize(
+    "fixture",
+    [README_2023, QUIRKS, *EDITIONS.values()],
+    ids=["2023", "quirks", *EDITIONS],
+)
 def test_export_then_import_round_trips(fixture):
     readme_import(text=fixture, edition_slug="source")
     source = Edition.objects.get(slug="source")
