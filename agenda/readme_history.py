@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from dulwich.errors import NotGitRepository
 from dulwich.object_store import tree_lookup_path
 from dulwich.objects import Blob, Commit, Tag
+from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from courses.models import Edition
@@ -94,11 +95,11 @@ def read_versions(path: str, *, tags: str = "*", live: bool = False) -> list[Ver
         raise HistoryError(f"{path} is not a git repository") from exc
     with repo:
         versions = []
-        for ref in repo.refs.keys(base=b"refs/tags"):
+        for ref in repo.refs.keys(base=Ref(b"refs/tags")):
             name = ref.decode("utf-8", "replace")
             if not fnmatch.fnmatchcase(name, tags):
                 continue
-            commit = _commit_of(repo, repo.refs[b"refs/tags/" + ref])
+            commit = _commit_of(repo, repo.refs[Ref(b"refs/tags/" + ref)])
             if commit is None:
                 versions.append(Version(name, 0, skipped="the tag names no commit"))
                 continue

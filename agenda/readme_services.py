@@ -198,7 +198,7 @@ class _Importer:
             membership = matcher.take((entry.role, entry.name.casefold()))
             if membership is None:
                 membership = Membership(edition=self.edition, role=entry.role)
-            values = {"position": position}
+            values: dict[str, object] = {"position": position}
             if membership.user_id is None:
                 values["display_name"] = entry.name
             _save_if_changed(membership, values, self.report, "staff")

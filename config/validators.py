@@ -72,6 +72,7 @@ class LinkURLField(models.CharField):
         kwargs.setdefault("max_length", LINK_URL_MAX_LENGTH)
         super().__init__(*args, **kwargs)
 
-    def formfield(self, **kwargs):
-        kwargs.setdefault("form_class", FormCharField)
-        return super().formfield(**kwargs)
+    def formfield(self, form_class=None, choices_form_class=None, **kwargs):
+        return super().formfield(
+            form_class=form_class or FormCharField, choices_form_class=choices_form_class, **kwargs
+        )

@@ -377,6 +377,7 @@ class Reader:
                 self.problem(block.line, str(exc))
                 return True
         number = int(title["number"])
+        assert first is not None  # matched above
         if not self.url_ok(block.line, first.url):
             return True
         if any(h.number == number for h in self.out.homeworks):
