@@ -53,7 +53,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         repo = history_repo.build(Path(tmp) / "course", versions())
-        print(f"repository of {len(versions())} tags built in {time.perf_counter() - started:.2f} s")
+        built = time.perf_counter() - started
+        print(f"repository of {len(versions())} tags built in {built:.2f} s")
         for run in range(1, args.runs + 1):
             Edition.objects.filter(course__code="INFO8010").delete()
             timings = []
