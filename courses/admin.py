@@ -75,6 +75,22 @@ STAFF = "staff"
 STUDENTS = "students"
 
 
+def with_edition_labels(db_field, field):
+    """Choices of rows that belong to an edition name it — "Homework 1 — info8010-2023" —
+    since every edition has a Homework 1 and a group named alike."""
+    related = db_field.related_model
+    if (
+        field is None
+        or related is Edition
+        or not hasattr(field, "queryset")
+        or not any(f.name == "edition" for f in related._meta.get_fields())
+    ):
+        return field
+    field.queryset = field.queryset.select_related("edition")
+    field.label_from_instance = lambda obj: f"{obj} — {obj.edition.slug}"
+    return field
+
+
 class EditionScoped(AdminBase):
     """Scoping of an admin (or inline) to the editions a staff user teaches, with
     ``courses.permissions`` (docs/decisions/0012-scoping.md). Superusers see everything.
@@ -111,7 +127,8 @@ class EditionScoped(AdminBase):
             choices = self.scoped_choices(db_field, request)
             if choices is not None:
                 kwargs["queryset"] = choices
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return with_edition_labels(db_field, field)
 
     def scoped_choices(self, db_field, request) -> QuerySet | None:
         related = db_field.related_model
