@@ -22,16 +22,10 @@ from config.tasks import enqueue_on_commit
 from courses import timeutils
 from submissions.models import Submission
 
+from ..selectors import regrade_window_end
 from ..errors import RegradeAlreadyOpen, RegradeNotAllowed, RegradeWindowClosed
 from ..models import Grade, RegradeRequest
 from .grades import grade_save
-
-
-def regrade_window_end(grade: Grade) -> dt.datetime | None:
-    """When regrade requests close for a released grade (precondition: assignment loaded)."""
-    if grade.released_at is None:
-        return None
-    return grade.released_at + dt.timedelta(days=grade.assignment.regrade_window_days)
 
 
 @transaction.atomic
