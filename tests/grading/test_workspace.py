@@ -4,6 +4,7 @@ images and their authorization, the release preview, and fixed query counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -95,7 +96,7 @@ def test_the_queue_shows_status_grader_score_and_progress(client, course, readin
         "Gamma",
     ]
     assert "not graded" in rows[0] and "draft" in rows[1] and "15 / 20" in rows[1]
-    # Times in the edition's zone with its abbreviation (2023-05-19 22:59 UTC is 23:59 CEST... -1h).
+    # Times in the edition's zone with its abbreviation: an hour before the 23:59 deadline.
     assert re.search(r"2023-05-19 22:59 CEST", html)
 
 
@@ -377,3 +378,19 @@ def test_queue_and_workspace_queries_do_not_grow_with_the_hand_ins(
         assert "graded 15 of 15" in client.get(queue_url(course.reading)).content.decode()
     with django_assert_max_num_queries(len(small_ws)):
         assert client.get(workspace_url(last)).status_code == 200
+
+
+def test_the_admin_shows_edition_times_labelled_choices_and_presets_the_grader(
+    client, course, reading
+):
+    # Handed in 2023-05-19 23:59 Brussels time (21:59 UTC), one hour before the deadline.
+    reading[0].__class__.objects.filter(pk=reading[0].pk).update(
+        submitted_at=dt.datetime(2023, 5, 19, 21, 59, tzinfo=dt.UTC)
+    )
+    client.force_login(course.ta)
+    listing = client.get(reverse("admin:grading_submissiontograde_changelist")).content.decode()
+    assert "2023-05-19 23:59 CEST" in listing
+    add = client.get(reverse("admin:grading_grade_add")).content.decode()
+    assert "Reading report — info8010-grading</option>" in add
+    assert "Alpha — info8010-grading</option>" in add
+    assert re.search(rf'<option value="{course.ta.pk}" selected>', add)
