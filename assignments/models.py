@@ -82,7 +82,8 @@ class Assignment(models.Model):
         help_text='Graders see "Hand-in #k" instead of names until the grades are released',
     )
     regrade_window_days = models.PositiveSmallIntegerField(
-        default=7, help_text="Days after a grade's release during which students may ask for a regrade"
+        default=7,
+        help_text="Days after a grade's release during which students may ask for a regrade",
     )
     closed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Set once every group's deadline passed"

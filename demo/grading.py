@@ -339,9 +339,10 @@ def demo_queue_load(*, live: Edition, archive: Edition, now: dt.datetime) -> boo
         when = min(now - dt.timedelta(hours=3), assignment.due_at - dt.timedelta(days=2))
         for name in names:
             group = StudentGroup.objects.filter(edition=live, name=name).first()
-            if group is None or Submission.objects.filter(
-                assignment=assignment, group=group
-            ).exists():
+            if (
+                group is None
+                or Submission.objects.filter(assignment=assignment, group=group).exists()
+            ):
                 continue
             _hand_in(assignment, group, list(group.members.all()), submitted_at=when)
     group_name, title, email, message = REGRADE_2023

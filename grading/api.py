@@ -16,12 +16,12 @@ from courses.models import Edition
 from . import engine, selectors, services
 from .models import FinalGrade, MarkChange
 from .serializers import (
-    RegradeRequestInputSerializer,
-    RegradeRequestOutputSerializer,
     ExamMarkInputSerializer,
     ExamMarkOutputSerializer,
     FinalGradeOutputSerializer,
     MyEditionGradesSerializer,
+    RegradeRequestInputSerializer,
+    RegradeRequestOutputSerializer,
 )
 
 

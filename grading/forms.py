@@ -95,7 +95,9 @@ class WorkspaceForm(forms.Form):
         label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
     regrade_answer = forms.CharField(
-        label="Answer to the regrade request", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Answer to the regrade request",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     action = forms.ChoiceField(choices=ACTIONS, required=False)
 

@@ -98,7 +98,8 @@ class Queue:
                 names.setdefault(row.grade.grader_id, str(row.grade.grader))
                 if row.graded:
                     done[row.grade.grader_id] += 1
-        return [(names[pk], assigned[pk], done[pk]) for pk in sorted(assigned, key=names.get)]
+        ordered = sorted(assigned, key=lambda pk: names[pk])
+        return [(names[pk], assigned[pk], done[pk]) for pk in ordered]
 
     def filtered(self, key: str | None, *, user: User) -> list[QueueRow]:
         if key == "mine":
@@ -150,8 +151,7 @@ def queue_for(*, assignment: Assignment) -> Queue:
         .defer("group__join_code")
     )
     grades = {
-        g.group_id: g
-        for g in Grade.objects.filter(assignment=assignment).select_related("grader")
+        g.group_id: g for g in Grade.objects.filter(assignment=assignment).select_related("grader")
     }
     open_requests = set(
         RegradeRequest.objects.filter(
@@ -263,14 +263,14 @@ def workspace_for(*, submission: Submission, user: User) -> Workspace:
         raise Http404("No such hand-in.")
     row = queue.rows[index]
     grade = row.grade
-    criteria = list(RubricCriterion.objects.filter(assignment=assignment).order_by("position", "id"))
+    criteria = list(
+        RubricCriterion.objects.filter(assignment=assignment).order_by("position", "id")
+    )
     points: dict[int, Decimal] = {}
     regrades: list[RegradeRequest] = []
     history: list[MarkChange] = []
     if grade is not None:
-        points = dict(
-            RubricScore.objects.filter(grade=grade).values_list("criterion_id", "points")
-        )
+        points = dict(RubricScore.objects.filter(grade=grade).values_list("criterion_id", "points"))
         regrades = list(
             RegradeRequest.objects.filter(grade=grade).select_related("requested_by", "answered_by")
         )

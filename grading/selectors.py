@@ -35,12 +35,12 @@ from submissions.models import Extension, GroupMembership, Submission
 
 from . import engine
 from .models import (
-    RegradeRequest,
     ExamMark,
     FinalGrade,
     Grade,
     GradeOverride,
     GradingScheme,
+    RegradeRequest,
     RubricCriterion,
     RubricScore,
     SchemeComponent,

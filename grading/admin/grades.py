@@ -32,11 +32,11 @@ from ..models import (
 )
 from ._shared import (
     VIA,
-    format_zoned_short,
     AssignmentFilter,
     GraderFilter,
     GradeStatusFilter,
     file_link,
+    format_zoned_short,
     recompute_from_assignments,
     release_assignments,
     spread_evenly,

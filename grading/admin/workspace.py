@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from assignments.admin import AssignmentAdmin
 from assignments.models import Assignment
 
@@ -32,9 +33,12 @@ from ._shared import VIA
 PERMISSION = "grading.change_grade"
 
 
-def _require_grader(request: HttpRequest) -> None:
-    if not request.user.has_perm(PERMISSION):
+def _require_grader(request: HttpRequest) -> User:
+    """The signed-in staff user (the admin's login is in front) who may change grades."""
+    user = request.user
+    if not isinstance(user, User) or not user.has_perm(PERMISSION):
         raise Http404("No such page.")
+    return user
 
 
 def _context(request: HttpRequest, title: str, **extra) -> dict:
@@ -57,10 +61,8 @@ def queue_url(assignment_id: int, **query: str) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 def queue_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    _require_grader(request)
-    assignment = queue_selectors.assignment_get_for_grading(
-        assignment_id=assignment_id, user=request.user
-    )
+    user = _require_grader(request)
+    assignment = queue_selectors.assignment_get_for_grading(assignment_id=assignment_id, user=user)
     queue = queue_selectors.queue_for(assignment=assignment)
     key = request.GET.get("show")
     if key not in queue_selectors.FILTERS:
@@ -75,9 +77,11 @@ def queue_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
             assignment=assignment,
             edition=assignment.edition,
             queue=queue,
-            rows=queue.filtered(key, user=request.user),
-            filters=[(k, label, queue_url(assignment.pk, show=k)) for k, label in
-                     queue_selectors.FILTERS.items()],
+            rows=queue.filtered(key, user=user),
+            filters=[
+                (k, label, queue_url(assignment.pk, show=k))
+                for k, label in queue_selectors.FILTERS.items()
+            ],
             current_filter=key,
             all_url=queue_url(assignment.pk),
             first_to_grade=first_to_grade,
@@ -88,13 +92,11 @@ def queue_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_POST
 def queue_split_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """Split the ungraded work of the assignment evenly among the edition's TAs."""
-    _require_grader(request)
-    assignment = queue_selectors.assignment_get_for_grading(
-        assignment_id=assignment_id, user=request.user
-    )
+    user = _require_grader(request)
+    assignment = queue_selectors.assignment_get_for_grading(assignment_id=assignment_id, user=user)
     try:
         n = services.grades_assign_evenly(
-            actor=request.user, edition=assignment.edition, assignments=[assignment]
+            actor=user, edition=assignment.edition, assignments=[assignment]
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -117,20 +119,18 @@ def _initial(workspace: queue_selectors.Workspace) -> dict:
     return initial
 
 
-def _save(request: HttpRequest, workspace: queue_selectors.Workspace, form: WorkspaceForm):
+def _save(user: User, workspace: queue_selectors.Workspace, form: WorkspaceForm):
     """Save the grade (and answer the open regrade request, and release) in one transaction."""
     submission = workspace.submission
     assignment = submission.assignment
     data = form.cleaned_data
     grade = workspace.grade
-    marks: dict = (
-        {"rubric": form.rubric()} if form.criteria else {"score": data.get("score")}
-    )
+    marks: dict = {"rubric": form.rubric()} if form.criteria else {"score": data.get("score")}
     answer = (data.get("regrade_answer") or "").strip()
     with transaction.atomic():
         if workspace.open_regrade is not None and answer:
             services.regrade_request_answer(
-                actor=request.user,
+                actor=user,
                 request=workspace.open_regrade,
                 answer=answer,
                 feedback=data.get("feedback", ""),
@@ -140,35 +140,30 @@ def _save(request: HttpRequest, workspace: queue_selectors.Workspace, form: Work
             )
             saved = workspace.open_regrade.grade
         else:
-            grader = {}
-            if grade is None or grade.grader_id is None:
-                grader = {"grader": request.user, "set_grader": True}
+            first_grader = grade is None or grade.grader_id is None
             saved = services.grade_save(
-                actor=request.user,
+                actor=user,
                 assignment=assignment,
                 group=submission.group,
                 feedback=data.get("feedback", ""),
                 via=VIA,
                 expected_revision=data["revision"],
+                grader=user if first_grader else None,
+                set_grader=first_grader,
                 **marks,
-                **grader,
             )
         if data.get("action") == "release":
             if saved.score is None:
                 raise ValidationError("Give every rubric item its points before releasing.")
-            services.grade_release(
-                actor=request.user, assignment=assignment, via=VIA, grade_ids=[saved.pk]
-            )
+            services.grade_release(actor=user, assignment=assignment, via=VIA, grade_ids=[saved.pk])
     return saved
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def workspace_view(request: HttpRequest, submission_id: int) -> HttpResponse:
-    _require_grader(request)
-    submission = queue_selectors.submission_get_for_grading(
-        submission_id=submission_id, user=request.user
-    )
-    workspace = queue_selectors.workspace_for(submission=submission, user=request.user)
+    user = _require_grader(request)
+    submission = queue_selectors.submission_get_for_grading(submission_id=submission_id, user=user)
+    workspace = queue_selectors.workspace_for(submission=submission, user=user)
     if workspace.row.submission.pk != submission.pk:
         # An older version: grade the latest (a grade is always on the latest version).
         return redirect(workspace_url(workspace.row.submission.pk))
@@ -181,7 +176,7 @@ def workspace_view(request: HttpRequest, submission_id: int) -> HttpResponse:
         )
         if form.is_valid():
             try:
-                _save(request, workspace, form)
+                _save(user, workspace, form)
             except GradeConflict as exc:
                 messages.error(request, exc.message)
                 status, conflict = 409, True
@@ -196,7 +191,7 @@ def workspace_view(request: HttpRequest, submission_id: int) -> HttpResponse:
             # Keep what this TA typed; the revision becomes the saved one, so saving again
             # (after reading the other save, shown below) is a deliberate overwrite.
             data = request.POST.copy()
-            fresh = queue_selectors.workspace_for(submission=submission, user=request.user)
+            fresh = queue_selectors.workspace_for(submission=submission, user=user)
             data["revision"] = str(fresh.grade.revision if fresh.grade else 0)
             workspace = fresh
             form = WorkspaceForm(data, criteria=workspace.criteria, max_score=assignment.max_score)
@@ -253,12 +248,10 @@ def _after_save(request: HttpRequest, workspace, action: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def release_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """What releasing the assignment would do; then release."""
-    _require_grader(request)
-    assignment = queue_selectors.assignment_get_for_grading(
-        assignment_id=assignment_id, user=request.user
-    )
+    user = _require_grader(request)
+    assignment = queue_selectors.assignment_get_for_grading(assignment_id=assignment_id, user=user)
     if request.method == "POST":
-        report = services.grade_release(actor=request.user, assignment=assignment, via=VIA)
+        report = services.grade_release(actor=user, assignment=assignment, via=VIA)
         messages.success(
             request,
             f"{report.released} grades released; the students are e-mailed."

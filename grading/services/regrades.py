@@ -22,9 +22,9 @@ from config.tasks import enqueue_on_commit
 from courses import timeutils
 from submissions.models import Submission
 
-from ..selectors import regrade_window_end
 from ..errors import RegradeAlreadyOpen, RegradeNotAllowed, RegradeWindowClosed
 from ..models import Grade, RegradeRequest
+from ..selectors import regrade_window_end
 from .grades import grade_save
 
 

@@ -84,7 +84,9 @@ def test_the_window_is_set_per_assignment(course, released):
 def test_another_groups_grade_is_the_same_404_as_a_missing_one(released):
     client = api_as(released["carol"])
     theirs = client.post(url(released["grade"]), {"message": "x"}, format="json")
-    missing = client.post("/api/v1/grades/999999/regrade-requests/", {"message": "x"}, format="json")
+    missing = client.post(
+        "/api/v1/grades/999999/regrade-requests/", {"message": "x"}, format="json"
+    )
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
     # A draft (never released) grade of their own is not open to requests either.

@@ -50,7 +50,9 @@ def reading(course):
     RubricCriterion.objects.create(
         assignment=course.reading, name="Understanding", max_points=12, position=0
     )
-    RubricCriterion.objects.create(assignment=course.reading, name="Writing", max_points=8, position=1)
+    RubricCriterion.objects.create(
+        assignment=course.reading, name="Writing", max_points=8, position=1
+    )
     work = []
     for i, name in enumerate(["Alpha", "Beta", "Gamma"]):
         group, _ = course.group_of(f"r{i}a@x.test", f"r{i}b@x.test", name=name)
@@ -207,9 +209,7 @@ def test_anonymous_grading_hides_every_name_until_release(client, course, readin
     course.reading.anonymous_grading = True
     course.reading.save()
     client.force_login(course.ta)
-    names = ["Alpha", "Beta", "Gamma"] + [
-        m.email for s in reading for m in s.members.all()
-    ]
+    names = ["Alpha", "Beta", "Gamma"] + [m.email for s in reading for m in s.members.all()]
     queue = client.get(queue_url(course.reading)).content.decode()
     workspace = client.get(workspace_url(reading[1])).content.decode()
     for html in (queue, workspace):
@@ -285,7 +285,12 @@ def test_a_notebook_is_rendered_without_scripts_and_with_its_outputs(client, cou
                     },
                 ],
             },
-            {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": ["<img src=x onerror=alert(2)>"]},
+            {
+                "cell_type": "markdown",
+                "id": "m1",
+                "metadata": {},
+                "source": ["<img src=x onerror=alert(2)>"],
+            },
         ],
         "metadata": {},
         "nbformat": 4,
@@ -318,7 +323,9 @@ def test_the_workspace_and_queue_are_404_for_another_editions_ta(client, course,
     client.force_login(other.ta)
     assert client.get(queue_url(course.reading)).status_code == 404
     assert client.get(workspace_url(reading[0])).status_code == 404
-    assert client.post(reverse("grading-admin:release", args=[course.reading.pk])).status_code == 404
+    assert (
+        client.post(reverse("grading-admin:release", args=[course.reading.pk])).status_code == 404
+    )
     assert not Grade.objects.filter(status="released").exists()
 
 
