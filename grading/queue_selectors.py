@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from accounts.models import User
@@ -31,6 +31,24 @@ NOT_GRADED = "not graded"
 DRAFT = "draft"
 RELEASED = "released"
 REGRADE = "regrade requested"
+
+# What the queue and the workspace read of a hand-in (not its receipt bookkeeping).
+QUEUE_SUBMISSION_FIELDS = (
+    "id",
+    "assignment_id",
+    "group_id",
+    "version",
+    "file",
+    "original_name",
+    "size",
+    "sha256",
+    "content_kind",
+    "pages",
+    "submitted_at",
+    "group__id",
+    "group__name",
+    "group__edition_id",
+)
 
 FILTERS = {
     "mine": "assigned to me",
@@ -140,24 +158,26 @@ def assignment_get_for_grading(*, assignment_id: int, user: User) -> Assignment:
 
 
 def queue_for(*, assignment: Assignment) -> Queue:
-    """The assignment's queue: every group's latest version with its grade. Four queries."""
-    newest = Submission.objects.filter(
-        assignment=OuterRef("assignment"), group=OuterRef("group")
-    ).order_by("-version")
-    submissions = list(
-        Submission.objects.filter(assignment=assignment, pk=Subquery(newest.values("pk")[:1]))
+    """The assignment's queue: every group's latest version with its grade. Three queries."""
+    latest: dict[int, Submission] = {}
+    for submission in (
+        Submission.objects.filter(assignment=assignment)
         .select_related("group")
-        .order_by("group_id")
-        .defer("group__join_code")
+        .only(*QUEUE_SUBMISSION_FIELDS)
+        .order_by("group_id", "-version")
+    ):
+        latest.setdefault(submission.group_id, submission)
+    submissions = [latest[group_id] for group_id in sorted(latest)]
+    open_request = RegradeRequest.objects.filter(
+        grade=OuterRef("pk"), status=RegradeRequest.Status.OPEN
     )
     grades = {
-        g.group_id: g for g in Grade.objects.filter(assignment=assignment).select_related("grader")
+        g.group_id: g
+        for g in Grade.objects.filter(assignment=assignment)
+        .select_related("grader")
+        .annotate(regrade_open=Exists(open_request))
     }
-    open_requests = set(
-        RegradeRequest.objects.filter(
-            grade__assignment=assignment, status=RegradeRequest.Status.OPEN
-        ).values_list("grade__group_id", flat=True)
-    )
+    open_requests = {group_id for group_id, g in grades.items() if g.regrade_open}
     tas = list(
         User.objects.filter(
             memberships__edition_id=assignment.edition_id, memberships__role=Membership.Role.TA
@@ -254,7 +274,7 @@ def submission_get_for_grading(*, submission_id: int, user: User) -> Submission:
 
 def workspace_for(*, submission: Submission, user: User) -> Workspace:
     """Everything the workspace of ``submission`` shows. A fixed number of queries (the
-    queue's four, the rubric, the points, earlier comments, regrades, history) plus what the
+    queue's three, the rubric, the points, earlier comments, regrades, history) plus what the
     panels read."""
     assignment = submission.assignment
     queue = queue_for(assignment=assignment)

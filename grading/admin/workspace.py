@@ -42,10 +42,19 @@ def _require_grader(request: HttpRequest) -> User:
 
 
 def _context(request: HttpRequest, title: str, **extra) -> dict:
+    # The admin site's context without its app list (``each_context`` builds it, checking
+    # every model admin's permissions): these pages show no navigation sidebar, so the work
+    # and the rubric have the whole width.
+    site = admin.site
     return {
-        **admin.site.each_context(request),
+        "site_title": site.site_title,
+        "site_header": site.site_header,
+        "site_url": site.site_url,
+        "has_permission": site.has_permission(request),
+        "available_apps": [],
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
         "title": title,
-        "is_nav_sidebar_enabled": False,  # the whole width for the work and the rubric
         **extra,
     }
 
