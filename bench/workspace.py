@@ -18,6 +18,7 @@ Meant for PostgreSQL; the database is the one DATABASE_URL names (REDIS_URL opti
 """
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -28,7 +29,6 @@ import subprocess
 import sys
 import threading
 import time
-import http.client
 from decimal import Decimal as D
 from pathlib import Path
 
