@@ -58,3 +58,11 @@ def test_a_ta_grades_three_hand_ins_in_a_row_with_the_keyboard(new_page):
         (Decimal(12), "ta@demo.test", "draft")
     ] * 3
     expect(ta.get_by_role("row", name=re.compile("Gradient Gang"))).to_contain_text("12 / 20")
+
+    # The admin's own "to grade" list keeps its key columns in view at 1280 px.
+    ta.goto("/admin/grading/submissiontograde/")
+    expect(ta.locator("#result_list")).to_contain_text("draft")
+    assert _fits(ta, "#changelist")
+    assert ta.eval_on_selector(
+        "#result_list", "e => e.getBoundingClientRect().right <= window.innerWidth + 1"
+    )
