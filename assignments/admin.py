@@ -43,6 +43,7 @@ class AssignmentAdmin(SavedThroughServices, EditionScopedAdmin):
             "Rules",
             {"fields": ["opens_at", "optional", "min_group_size", "max_group_size", "max_score"]},
         ),
+        ("Grading", {"fields": ["anonymous_grading", "regrade_window_days"]}),
     ]
     inlines = [PaperInline]
     formfield_overrides = URL_FIELDS_HTTPS

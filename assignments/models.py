@@ -81,6 +81,15 @@ class Assignment(models.Model):
         default=False,
         help_text="Refuse hand-ins from groups whose project proposal is not approved",
     )
+    # Grading (docs/grading.md): names hidden from graders until release; regrade window.
+    anonymous_grading = models.BooleanField(
+        default=False,
+        help_text='Graders see "Hand-in #k" instead of names until the grades are released',
+    )
+    regrade_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Days after a grade's release during which students may ask for a regrade",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Set once every group's deadline passed"
     )

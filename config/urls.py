@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("grading.urls")),
     path("accounts/", include("allauth.urls")),
+    path("admin/grading/", include("grading.admin_urls")),  # the grading workspace
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
 ]

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -75,6 +76,22 @@ STAFF = "staff"
 STUDENTS = "students"
 
 
+def with_edition_labels(db_field, field):
+    """Choices of rows that belong to an edition name it — "Homework 1 — info8010-2023" —
+    since every edition has a Homework 1 and a group named alike."""
+    related = db_field.related_model
+    if (
+        field is None
+        or related is Edition
+        or not hasattr(field, "queryset")
+        or not any(f.name == "edition" for f in related._meta.get_fields())
+    ):
+        return field
+    field.queryset = field.queryset.select_related("edition")
+    field.label_from_instance = lambda obj: f"{obj} — {obj.edition.slug}"
+    return field
+
+
 class EditionScoped(AdminBase):
     """Scoping of an admin (or inline) to the editions a staff user teaches, with
     ``courses.permissions`` (docs/decisions/0012-scoping.md). Superusers see everything.
@@ -111,7 +128,8 @@ class EditionScoped(AdminBase):
             choices = self.scoped_choices(db_field, request)
             if choices is not None:
                 kwargs["queryset"] = choices
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return with_edition_labels(db_field, field)
 
     def scoped_choices(self, db_field, request) -> QuerySet | None:
         related = db_field.related_model
@@ -133,6 +151,30 @@ class EditionScoped(AdminBase):
             return None
         staffed = permissions.editions_staffed_by(request.user)
         return related._default_manager.filter(**{f"{lookup}__in": staffed})
+
+    def edition_zone(self, request) -> str | None:
+        """The time zone of the editions the user manages, when they share one: the admin's
+        times are shown in it (a 23:59 Brussels hand-in reads 23:59, not 10:59 p.m.)."""
+        zones = set(editions_for_admin(request).values_list("timezone", flat=True)[:2])
+        return zones.pop() if len(zones) == 1 else None
+
+    def _in_edition_zone(self, request, view, *args, **kwargs):
+        zone = self.edition_zone(request)
+        if zone is None:
+            return view(request, *args, **kwargs)
+        with timezone.override(zone):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        return self._in_edition_zone(request, super().changelist_view, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._in_edition_zone(
+            request, super().changeform_view, object_id, form_url, extra_context
+        )
 
     def get_list_filter(self, request):
         # A plain relation filter lists every related row of the site; offer only those of

@@ -323,4 +323,4 @@ TA = ("ta@demo.test", "Demo", "Assistant")
 STUDENTS = [(f"student{i}@demo.test", "Student", str(i), f"s10000{i}") for i in range(1, 7)]
 
 # Groups of the live demo edition: students 1-3, students 4-5; student 6 has none.
-DEMO_GROUPS = [("Tensor Titans", [1, 2, 3]), ("Gradient Gang", [4, 5])]
+DEMO_GROUPS = [("Tensor Titans", [1, 2, 3]), ("Gradient Gang", [4, 5]), ("Solo Descent", [6])]

@@ -23,7 +23,7 @@ from accounts.models import User
 from assignments.models import Assignment
 from courses.models import Edition, Membership
 from grading import services
-from grading.models import Grade, GradingScheme, MarkChange
+from grading.models import Grade, GradingScheme, MarkChange, RegradeRequest, RubricCriterion
 from submissions.models import GroupMembership, StudentGroup, Submission
 from submissions.services import submission_receipt
 
@@ -142,9 +142,14 @@ def _notebook(title: str) -> bytes:
     ).encode()
 
 
-def _hand_in(assignment: Assignment, group: StudentGroup, members: list[User]) -> Submission:
-    """A version handed in two days before the 2023 deadline, recorded directly: the
-    acceptance service would (rightly) refuse a hand-in dated in the past."""
+def _hand_in(
+    assignment: Assignment,
+    group: StudentGroup,
+    members: list[User],
+    submitted_at: dt.datetime | None = None,
+) -> Submission:
+    """A version handed in two days before the deadline (or at ``submitted_at``), recorded
+    directly: the acceptance service would (rightly) refuse a hand-in dated in the past."""
     if "notebook" in assignment.accepted_kinds:
         data, kind, name = _notebook(f"{assignment.title} — {group.name}"), "notebook", "work.ipynb"
     else:
@@ -161,7 +166,7 @@ def _hand_in(assignment: Assignment, group: StudentGroup, members: list[User]) -
         counted_pages=1 if kind == "pdf" else None,
         paper=assignment.papers.first(),
         submitted_by=members[0],
-        submitted_at=assignment.due_at - dt.timedelta(days=2),
+        submitted_at=submitted_at or assignment.due_at - dt.timedelta(days=2),
         deadline_at=assignment.due_at,
         signature="",
     )
@@ -299,4 +304,57 @@ def demo_grading_load(
             via=VIA,
         )
     services.final_grades_release(actor=instructor, edition=edition)
+    return True
+
+
+# The live demo's work to grade: hand-ins of several groups, ungraded, so the grading queue
+# has work at once (docs/grading.md). The reading assignment gets a rubric of three items.
+READING_RUBRIC = [
+    ("Summary of the paper", D(8)),
+    ("Critical discussion", D(8)),
+    ("Writing", D(4)),
+]
+DEMO_QUEUE = {"Reading assignment": ["Tensor Titans", "Gradient Gang", "Solo Descent"],
+              "Homework 1": ["Tensor Titans", "Gradient Gang"]}  # fmt: skip
+REGRADE_2023 = (
+    "Gradient Gang",
+    "Reading assignment",
+    "student3@demo.test",
+    "We think the critical discussion of section 4 was missed: it is on page 2.",
+)
+
+
+@transaction.atomic
+def demo_queue_load(*, live: Edition, archive: Edition, now: dt.datetime) -> bool:
+    """Ungraded hand-ins in the live demo, and one open regrade request in 2023; False
+    when already there (the reading assignment has its rubric)."""
+    reading = Assignment.objects.select_related("edition").get(
+        edition=live, title="Reading assignment"
+    )
+    if RubricCriterion.objects.filter(assignment=reading).exists():
+        return False
+    services.rubric_set(assignment=reading, criteria=READING_RUBRIC)
+    for title, names in DEMO_QUEUE.items():
+        assignment = Assignment.objects.select_related("edition").get(edition=live, title=title)
+        when = min(now - dt.timedelta(hours=3), assignment.due_at - dt.timedelta(days=2))
+        for name in names:
+            group = StudentGroup.objects.filter(edition=live, name=name).first()
+            if (
+                group is None
+                or Submission.objects.filter(assignment=assignment, group=group).exists()
+            ):
+                continue
+            _hand_in(assignment, group, list(group.members.all()), submitted_at=when)
+    group_name, title, email, message = REGRADE_2023
+    grade = Grade.objects.filter(
+        assignment__edition=archive, assignment__title=title, group__name=group_name
+    ).first()
+    if grade is not None and not RegradeRequest.objects.filter(grade=grade).exists():
+        # Recorded directly: the service would (rightly) refuse it, the 2023 window is long past.
+        RegradeRequest.objects.create(
+            grade=grade,
+            requested_by=User.objects.filter(email=email).first(),
+            message=message,
+            score_before=grade.score,
+        )
     return True

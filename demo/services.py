@@ -185,4 +185,7 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
                 group_join(user=student, code=group.join_code)
         report.created.append(demo.slug)
     grading.demo_grading_load(edition=source, students=students, ta=ta, instructor=instructor)
+    live = Edition.objects.filter(slug=DEMO_SLUG).first()
+    if live is not None:
+        grading.demo_queue_load(live=live, archive=source, now=timezone.now())
     return report

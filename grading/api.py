@@ -20,6 +20,8 @@ from .serializers import (
     ExamMarkOutputSerializer,
     FinalGradeOutputSerializer,
     MyEditionGradesSerializer,
+    RegradeRequestInputSerializer,
+    RegradeRequestOutputSerializer,
 )
 
 
@@ -82,6 +84,7 @@ class MyGradesApi(generics.ListAPIView):
             "title": str(edition),
             "grades": [
                 {
+                    "id": g.grade.pk,
                     "assignment_id": g.grade.assignment_id,
                     "assignment": g.grade.assignment.title,
                     "score": _num(g.score),
@@ -97,6 +100,10 @@ class MyGradesApi(generics.ListAPIView):
                         for s in g.rubric
                     ],
                     "released_at": g.grade.released_at,
+                    "regrade_until": g.regrade_until,
+                    "regrade_request": RegradeRequestOutputSerializer.payload(g.regrade)
+                    if g.regrade
+                    else None,
                 }
                 for g in view.grades
             ],
@@ -158,3 +165,30 @@ class ExamMarkSetApi(APIView):
         )
         body = {"student": student, "component": component.key, "score": mark.score}
         return Response(ExamMarkOutputSerializer(body).data)
+
+
+class RegradeRequestCreateApi(APIView):
+    """A member of the group asks for a regrade of a released grade, within the
+    assignment's window after the release; one open request per grade."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Ask for a regrade of one of my released grades",
+        request=RegradeRequestInputSerializer,
+        responses={
+            201: RegradeRequestOutputSerializer,
+            400: OpenApiResponse(description="An empty message"),
+            403: OpenApiResponse(description="regrade_window_closed: the window has passed"),
+            404: OpenApiResponse(description="No such grade, or not one of your group's"),
+            409: OpenApiResponse(description="regrade_request_open: one is already open"),
+        },
+    )
+    def post(self, request, grade_id: int):
+        grade = selectors.grade_get_for_member(grade_id=grade_id, user=request.user)
+        serializer = RegradeRequestInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = services.regrade_request_create(
+            actor=request.user, grade=grade, message=serializer.validated_data["message"]
+        )
+        return Response(RegradeRequestOutputSerializer.payload(created), status=201)

@@ -8,6 +8,7 @@ class GradingConfig(AppConfig):
     def ready(self):
         from assignments.signals import assignments_changed
 
+        from . import panels  # noqa: F401 — registers the workspace's hand-in panel
         from .services.finals import assignments_changed_received
         from .services.staff import sync_after_migrate
 

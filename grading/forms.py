@@ -81,3 +81,72 @@ class ExamImportForm(forms.Form):
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text.") from None
+
+
+class WorkspaceForm(forms.Form):
+    """The grade side of the workspace: the rubric as items (a checkbox gives an item its
+    full points; a number, partial points), or a score; the comment; the action. Works as a
+    plain form without JavaScript."""
+
+    ACTIONS = [("next", "Save and next"), ("save", "Save draft"), ("release", "Release")]
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    feedback = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    regrade_answer = forms.CharField(
+        label="Answer to the regrade request",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    action = forms.ChoiceField(choices=ACTIONS, required=False)
+
+    def __init__(self, *args, criteria, max_score: Decimal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for number, criterion in enumerate(criteria, start=1):
+            self.fields[f"on_{criterion.pk}"] = forms.BooleanField(
+                label=criterion.name, required=False
+            )
+            self.fields[f"points_{criterion.pk}"] = forms.DecimalField(
+                label=f"{criterion.name}: points (out of {criterion.max_points.normalize():f})",
+                required=False,
+                min_value=Decimal(0),
+                max_value=criterion.max_points,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={
+                        "step": "0.01",
+                        "data-max": f"{criterion.max_points.normalize():f}",
+                        "data-key": str(number) if number <= 9 else "",
+                    }
+                ),
+            )
+        if not criteria:
+            self.fields["score"] = forms.DecimalField(
+                label=f"Score (out of {max_score.normalize():f})",
+                required=False,
+                min_value=Decimal(0),
+                max_value=max_score,
+                decimal_places=2,
+            )
+
+    def items(self):
+        """(number, criterion, checkbox field, points field) for the template."""
+        return [
+            (n, c, self[f"on_{c.pk}"], self[f"points_{c.pk}"])
+            for n, c in enumerate(self.criteria, start=1)
+        ]
+
+    def rubric(self) -> dict[int, Decimal]:
+        """Each item's points: the number typed, else full points when ticked, else 0."""
+        points = {}
+        for criterion in self.criteria:
+            typed = self.cleaned_data.get(f"points_{criterion.pk}")
+            if typed is not None:
+                points[criterion.pk] = typed
+            elif self.cleaned_data.get(f"on_{criterion.pk}"):
+                points[criterion.pk] = criterion.max_points
+            else:
+                points[criterion.pk] = Decimal(0)
+        return points

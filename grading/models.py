@@ -59,6 +59,11 @@ class Grade(models.Model):
         related_name="grades_to_give",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised by every save: a form posted with an older one is a conflict",
+    )
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
     released_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     released_email_claimed_by = models.CharField(
@@ -89,6 +94,43 @@ class Grade(models.Model):
     @property
     def is_released(self) -> bool:
         return self.status == self.Status.RELEASED
+
+
+class RegradeRequest(models.Model):
+    """A group member's request to look at a released grade again, and the grader's answer.
+    At most one open request per grade; the new score, if any, is saved by ``grade_save`` so
+    the grade's history keeps both scores."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+
+    grade = models.ForeignKey(Grade, on_delete=models.CASCADE, related_name="regrade_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = models.TextField(help_text="What the group asks the grader to look at again")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    score_before = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    score_after = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    answer_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade"], condition=Q(status="open"), name="grading_one_open_regrade"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Regrade of {self.grade} ({self.get_status_display()})"
 
 
 class RubricCriterion(models.Model):

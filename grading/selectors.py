@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -39,6 +40,7 @@ from .models import (
     Grade,
     GradeOverride,
     GradingScheme,
+    RegradeRequest,
     RubricCriterion,
     RubricScore,
     SchemeComponent,
@@ -357,6 +359,9 @@ class StudentGrade:
     score: Decimal  # the member's own mark when overridden
     override_reason: str = ""
     rubric: list[RubricScore] = field(default_factory=list)
+    regrade: RegradeRequest | None = None  # the latest request, with its answer
+    regrade_until: dt.datetime | None = None  # requests close then
+    regrade_possible: bool = False  # the window is open and no request is open
 
 
 @dataclass
@@ -385,19 +390,31 @@ def student_view(*, edition: Edition, student: User, now: dt.datetime | None = N
         .prefetch_related(
             Prefetch("rubric_scores", queryset=RubricScore.objects.select_related("criterion")),
             Prefetch("overrides", queryset=GradeOverride.objects.filter(student=student)),
+            Prefetch(
+                "regrade_requests",
+                queryset=RegradeRequest.objects.order_by("-created_at", "-id"),
+            ),
         )
         .order_by("assignment__due_date", "assignment__due_time", "assignment__position")
     )
     grades = []
+    moment = now or timezone.now()
     for grade in released:
         override = next(iter(grade.overrides.all()), None)
         assert grade.score is not None  # a released grade has one (a database constraint)
+        regrade = next(iter(grade.regrade_requests.all()), None)
+        until = regrade_window_end(grade)
         grades.append(
             StudentGrade(
                 grade=grade,
                 score=override.score if override else grade.score,
                 override_reason=override.reason if override else "",
                 rubric=list(grade.rubric_scores.all()),
+                regrade=regrade,
+                regrade_until=until,
+                regrade_possible=until is not None
+                and moment < until
+                and (regrade is None or regrade.status != RegradeRequest.Status.OPEN),
             )
         )
     loaded = scheme_load(edition=edition)
@@ -423,6 +440,30 @@ def student_view(*, edition: Edition, student: User, now: dt.datetime | None = N
         problems=problems,
         final_released=final_released,
     )
+
+
+def regrade_window_end(grade: Grade) -> dt.datetime | None:
+    """When regrade requests close for a released grade (precondition: assignment loaded)."""
+    if grade.released_at is None:
+        return None
+    return grade.released_at + dt.timedelta(days=grade.assignment.regrade_window_days)
+
+
+def grade_get_for_member(*, grade_id: int, user: User) -> Grade:
+    """A released grade of work ``user`` handed in with their group (a member of the version
+    graded); 404 for anyone else, the same as for a missing grade."""
+    grade = (
+        Grade.objects.filter(
+            pk=grade_id,
+            status=Grade.Status.RELEASED,
+            submission__members=user.pk if user.is_authenticated else None,
+        )
+        .select_related("assignment__edition")
+        .first()
+    )
+    if grade is None:
+        raise Http404("No such grade.")
+    return grade
 
 
 def student_editions_with_grades(*, user: User) -> QuerySet[Edition]:

@@ -76,7 +76,41 @@ class RubricLineSerializer(serializers.Serializer):
     max = serializers.CharField()
 
 
+class RegradeRequestOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["open", "answered"])
+    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    answer = serializers.CharField(allow_blank=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    score_before = serializers.CharField(allow_null=True)
+    score_after = serializers.CharField(allow_null=True, help_text="The score after the answer")
+
+    @staticmethod
+    def payload(request) -> dict:
+        def plain(value):
+            return None if value is None else f"{value.normalize():f}"
+
+        return {
+            "id": request.pk,
+            "status": request.status,
+            "message": request.message,
+            "created_at": request.created_at,
+            "answer": request.answer,
+            "answered_at": request.answered_at,
+            "score_before": plain(request.score_before),
+            "score_after": plain(request.score_after),
+        }
+
+
+class RegradeRequestInputSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        allow_blank=True, max_length=5000, help_text="What the grader should look at again"
+    )
+
+
 class ReleasedGradeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The grade; regrade requests are posted to it")
     assignment_id = serializers.IntegerField()
     assignment = serializers.CharField()
     score = serializers.CharField(help_text="The student's mark: their own when overridden")
@@ -85,6 +119,12 @@ class ReleasedGradeSerializer(serializers.Serializer):
     feedback = serializers.CharField()
     rubric = RubricLineSerializer(many=True)
     released_at = serializers.DateTimeField()
+    regrade_until = serializers.DateTimeField(
+        allow_null=True, help_text="Regrade requests close then"
+    )
+    regrade_request = RegradeRequestOutputSerializer(
+        allow_null=True, help_text="The latest regrade request and its answer"
+    )
 
 
 class MyEditionGradesSerializer(serializers.Serializer):

@@ -34,3 +34,9 @@ def send_grade_released_emails(self, assignment_id: int) -> int:
     return services.grade_released_emails_send(
         assignment_id=assignment_id, claimant=self.request.id
     )
+
+
+@shared_task(**RETRYING)
+def send_regrade_answer_email(self, request_id: int) -> bool:
+    """Tell the group that its regrade request is answered; at most once."""
+    return services.regrade_answer_email_send(request_id=request_id)

@@ -8,10 +8,12 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.errors import ApplicationError
 from courses import permissions
 
 from . import engine, selectors, services
@@ -41,6 +43,26 @@ def mine(request, slug):
         "grading/mine.html",
         {"edition": edition, "view": view, "form": form, "what_if": what_if},
     )
+
+
+@login_required
+@require_POST
+def regrade_request(request, slug, grade_id):
+    """A member of the group asks for a regrade from the grades page."""
+    edition = permissions.edition_get_for_student(slug=slug, user=request.user)
+    grade = selectors.grade_get_for_member(grade_id=grade_id, user=request.user)
+    if grade.assignment.edition_id != edition.pk:
+        raise Http404("No such grade.")
+    try:
+        services.regrade_request_create(
+            actor=request.user, grade=grade, message=request.POST.get("message", "")
+        )
+    except (ValidationError, ApplicationError) as exc:
+        text = exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
+        messages.error(request, text)
+    else:
+        messages.success(request, "Your regrade request is sent to the graders.")
+    return redirect("grading:mine", slug=edition.slug)
 
 
 def _optional(view, key: str) -> bool:

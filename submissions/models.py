@@ -214,6 +214,27 @@ class Submission(models.Model):
         return f"{self.assignment} — {self.group} v{self.version}"
 
 
+class SubmissionPreview(models.Model):
+    """The page images of a PDF hand-in, rendered once and kept in storage
+    (``submissions/previews.py``): where they are, how many, or why there are none."""
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        FAILED = "failed", "No preview"
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="preview", primary_key=True
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    page_count = models.PositiveIntegerField(default=0)
+    folder = models.CharField(max_length=200, blank=True, help_text="Storage folder of the PNGs")
+    error = models.CharField(max_length=300, blank=True)
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"preview of {self.submission_id}: {self.status}"
+
+
 class CalendarFeedToken(models.Model):
     """The secret in a student's personal calendar URL; revoking it deletes the row."""
 

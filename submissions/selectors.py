@@ -243,6 +243,21 @@ def submission_get_for_user(*, submission_id: int, user: User) -> Submission:
     return submission
 
 
+def submission_get_for_staff(*, submission_id: int, user: User) -> Submission:
+    """A submission of an edition ``user`` teaches (superusers: any), with its preview row;
+    404 for anyone else, the same as for a missing one. Two queries."""
+    submission = (
+        Submission.objects.select_related("assignment__edition", "preview")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or not permissions.is_edition_staff(
+        user=user, edition=submission.assignment.edition
+    ):
+        raise Http404("No such submission.")
+    return submission
+
+
 def submissions_of_user(*, user: User) -> QuerySet[Submission]:
     """Every version handed in by the user's groups, newest first."""
     groups = GroupMembership.objects.filter(user=user).values("group_id")

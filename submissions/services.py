@@ -446,6 +446,7 @@ def submission_create(
             submission.save(update_fields=["signature"])
             generations.invalidate(groups=[group.pk])
             _enqueue_receipt_email(submission)
+            _enqueue_page_previews(submission)
     except BaseException:
         if stored_name:
             Submission.file.field.storage.delete(stored_name)
@@ -467,6 +468,14 @@ def _refuse_if_late(
             official_time=now,
         )
     return deadline
+
+
+def _enqueue_page_previews(submission: Submission) -> None:
+    """Render a PDF's pages for the grading workspace after commit (on demand if lost)."""
+    from .tasks import render_submission_pages  # tasks import services
+
+    if submission.content_kind == "pdf":
+        enqueue_on_commit(render_submission_pages, submission.pk)
 
 
 def _enqueue_receipt_email(submission: Submission) -> None:

@@ -7,7 +7,8 @@ from celery import shared_task
 
 from config.tasks import RETRYING
 
-from . import notification_services, storage_services
+from . import notification_services, preview_services, storage_services
+from .models import Submission
 
 
 @shared_task(**RETRYING)
@@ -40,3 +41,13 @@ def send_pending_receipts() -> int:
 def remove_orphan_files() -> int:
     """Delete stored files that no submission refers to (e.g. after a crash mid-upload)."""
     return storage_services.orphan_files_remove()
+
+
+@shared_task(acks_late=True)
+def render_submission_pages(submission_id: int) -> int:
+    """Render the pages of a PDF hand-in to PNG for the grading workspace; idempotent."""
+    submission = Submission.objects.select_related("assignment").filter(pk=submission_id).first()
+    if submission is None:
+        return 0
+    preview = preview_services.submission_pages_render(submission=submission)
+    return preview.page_count if preview is not None else 0

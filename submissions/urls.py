@@ -15,5 +15,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_action, name="tokens"),
     path("calendar/<str:token>.ics", calendar.personal_calendar, name="personal-calendar"),
+    path("staff/submissions/<int:pk>/pages/<int:number>.png", views.page_image, name="page-image"),
     path("staff/receipts/verify/", views.receipt_verify, name="verify-receipt"),
 ]

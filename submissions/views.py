@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +17,7 @@ from config.uploads import client_file_name
 from courses import permissions
 from courses import services as course_services
 
-from . import selectors, services
+from . import preview_services, selectors, services
 from .errors import SubmissionRefused
 from .forms import (
     EnrolmentForm,
@@ -231,6 +231,20 @@ def file_response(submission) -> FileResponse:
 def file_download(request, pk):
     submission = selectors.submission_get_for_user(submission_id=pk, user=request.user)
     return file_response(submission)
+
+
+@require_http_methods(["GET", "HEAD"])
+def page_image(request, pk, number):
+    """One page of a PDF hand-in as PNG, for the staff of its edition; everyone else, and a
+    page that does not exist, get the same 404."""
+    submission = selectors.submission_get_for_staff(submission_id=pk, user=request.user)
+    png = preview_services.submission_page_png(submission=submission, number=number)
+    if png is None:
+        raise Http404("No such page.")
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

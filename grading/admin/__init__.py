@@ -5,4 +5,4 @@ a mark or of the scheme goes through ``grading.services`` (so the history record
 final grades follow); actions call services or queue tasks by id.
 """
 
-from . import grades, scheme  # noqa: F401 — each registers its admins
+from . import grades, scheme, workspace  # noqa: F401 — each registers its admins

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from assignments.models import Assignment
-from courses import permissions
+from courses import permissions, timeutils
 
 from .. import services
 from ..models import (
@@ -22,6 +22,15 @@ VIA = MarkChange.Via.ADMIN
 
 def staff_users(request):
     return permissions.staff_of(permissions.editions_staffed_by(request.user))
+
+
+def format_zoned_short(moment, edition) -> str:
+    """``moment`` on the edition's wall clock with the zone's abbreviation:
+    "2023-03-06 23:59 CET" (a 23:59 Brussels hand-in never reads 10:59 p.m.)."""
+    if moment is None:
+        return "—"
+    local = timeutils.to_local(moment, edition.timezone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def file_link(submission_id):

@@ -36,6 +36,7 @@ from ._shared import (
     GraderFilter,
     GradeStatusFilter,
     file_link,
+    format_zoned_short,
     recompute_from_assignments,
     release_assignments,
     spread_evenly,
@@ -50,16 +51,14 @@ class SubmissionToGradeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
     list_display = [
         "assignment",
         "group",
-        "version",
-        "submitted_at",
-        "download",
+        "handed_in",
         "grader_name",
         "score",
         "status",
         "grade_link",
     ]
     list_filter = [AssignmentFilter, GradeStatusFilter, GraderFilter]
-    list_select_related = ["assignment", "group"]
+    list_select_related = ["assignment__edition", "group"]
     search_fields = ["group__name"]
     actions = [spread_evenly, release_assignments, recompute_from_assignments]
 
@@ -101,8 +100,22 @@ class SubmissionToGradeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
             return "not graded yet"
         return "released" if obj.grade_status == Grade.Status.RELEASED else "draft"
 
+    @admin.display(description="handed in", ordering="submitted_at")
+    def handed_in(self, obj):
+        return format_html(
+            "v{} · {}", obj.version, format_zoned_short(obj.submitted_at, obj.assignment.edition)
+        )
+
     @admin.display(description="grade")
     def grade_link(self, obj):
+        return format_html(
+            '<a href="{}">grade</a> · <a href="{}">form</a> · {}',
+            reverse("grading-admin:workspace", args=[obj.pk]),
+            self._form_url(obj),
+            file_link(obj.pk),
+        )
+
+    def _form_url(self, obj):
         if obj.grade_id:
             url = reverse("admin:grading_grade_change", args=[obj.grade_id])
         else:
@@ -111,7 +124,7 @@ class SubmissionToGradeAdmin(ReadOnlyAdminMixin, EditionScopedAdmin):
                 + "?"
                 + urlencode({"assignment": obj.assignment_id, "group": obj.group_id})
             )
-        return format_html('<a href="{}">grade</a>', url)
+        return url
 
 
 # --- the grade form -----------------------------------------------------------------------
@@ -205,14 +218,12 @@ class GradeAdmin(ServiceErrorsAsMessages, EditionScopedAdmin):
         "score",
         "status",
         "grader",
-        "version",
-        "download",
-        "released_at",
+        "workspace",
     ]
     list_filter = [AssignmentFilter, "status", GraderFilter, ("score", admin.EmptyFieldListFilter)]
-    list_select_related = ["assignment", "group", "grader", "submission"]
+    list_select_related = ["assignment__edition", "group", "grader", "submission"]
     search_fields = ["group__name"]
-    readonly_fields = ["status", "released_at", "submission_link"]
+    readonly_fields = ["status", "released", "submission_link", "workspace"]
     actions = [spread_evenly, release_assignments, recompute_from_assignments]
 
     def get_inlines(self, request, obj):
@@ -221,6 +232,24 @@ class GradeAdmin(ServiceErrorsAsMessages, EditionScopedAdmin):
     @admin.display(description="version")
     def version(self, obj):
         return obj.submission.version
+
+    @admin.display(description="released at")
+    def released(self, obj):
+        return format_zoned_short(obj.released_at, obj.assignment.edition) if obj.pk else "—"
+
+    @admin.display(description="grade in")
+    def workspace(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">workspace</a> · <a href="{}">queue</a>',
+            reverse("grading-admin:workspace", args=[obj.submission_id]),
+            reverse("grading-admin:queue", args=[obj.assignment_id]),
+        )
+
+    def get_changeform_initial_data(self, request):
+        # The grader defaults to the person grading.
+        return {"grader": request.user.pk, **super().get_changeform_initial_data(request)}
 
     @admin.display(description="file")
     def download(self, obj):

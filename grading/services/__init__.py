@@ -6,6 +6,7 @@ keyword-only and transactional:
 - ``exams``: exam marks, one by one or from a CSV file;
 - ``scheme``: the grading scheme and the rubrics;
 - ``finals``: stored final grades, recomputed and released;
+- ``regrades``: regrade requests and their answers;
 - ``staff``: the Django permission groups of edition staff.
 
 Every change of a mark writes a ``MarkChange`` (no signals). Callers use this package's
@@ -23,6 +24,12 @@ from .grades import (
     grade_save,
     grades_assign_evenly,
     latest_submission,
+)
+from .regrades import (
+    regrade_answer_email_send,
+    regrade_request_answer,
+    regrade_request_create,
+    regrade_window_end,
 )
 from .scheme import (
     ComponentSpec,
@@ -54,6 +61,10 @@ __all__ = [
     "grade_save",
     "grades_assign_evenly",
     "latest_submission",
+    "regrade_answer_email_send",
+    "regrade_request_answer",
+    "regrade_request_create",
+    "regrade_window_end",
     "rubric_criterion_check",
     "rubric_criterion_delete",
     "rubric_criterion_save",

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from courses.models import Edition, Membership
 from submissions.models import StudentGroup, Submission
 
 from .. import selectors
+from ..errors import GradeConflict
 from ..models import (
     Grade,
     GradeOverride,
@@ -70,6 +71,7 @@ def grade_save(
     feedback: str | None = None,
     grader: User | None = None,
     set_grader: bool = False,
+    expected_revision: int | None = None,
 ) -> Grade:
     """Create or update a group's grade on the latest version it handed in.
 
@@ -77,6 +79,9 @@ def grade_save(
     points (``score`` must then be omitted or equal that sum); before that it is empty.
     ``rubric`` maps criterion ids to points (empty: not marked yet). A released grade stays
     released and the final grades are recomputed after commit.
+
+    ``expected_revision`` is the grade's ``revision`` when the form was opened (0 for a grade
+    that did not exist): if someone saved it since, ``GradeConflict`` and nothing is written.
     """
     if group.edition_id != assignment.edition_id:
         raise ValidationError("The group and the assignment belong to different editions.")
@@ -90,6 +95,14 @@ def grade_save(
         .filter(assignment=assignment, group=group)
         .first()
     )
+    if expected_revision is not None:
+        current = grade.revision if grade is not None else 0
+        if current != expected_revision:
+            who = grade.grader.display_name if grade is not None and grade.grader else "someone"
+            raise GradeConflict(
+                f"This grade was saved by someone else (last grader: {who}) after you opened "
+                "it. Nothing was saved: reload the page to see it, then grade again."
+            )
     existing: dict[int, Decimal] = {}
     if grade is not None:
         existing = dict(grade.rubric_scores.values_list("criterion_id", "points"))
@@ -143,6 +156,7 @@ def grade_save(
         grade.feedback = feedback
     if set_grader or grade.pk is None:
         grade.grader = grader
+    grade.revision += 1
     grade.save()
     RubricScore.objects.filter(grade=grade).exclude(criterion_id__in=list(points)).delete()
     for criterion_id, value in points.items():
@@ -226,14 +240,20 @@ class ReleaseReport:
 
 
 @transaction.atomic
-def grade_release(*, actor: User, assignment: Assignment, via: str) -> ReleaseReport:
-    """Release every graded grade of ``assignment``: students see them, are e-mailed (after
-    commit, through Celery), and the edition's final grades are recomputed."""
+def grade_release(
+    *, actor: User, assignment: Assignment, via: str, grade_ids: Sequence[int] | None = None
+) -> ReleaseReport:
+    """Release every graded grade of ``assignment`` (or only ``grade_ids`` of them): students
+    see them, are e-mailed (after commit, through Celery), and the edition's final grades
+    are recomputed."""
     now = timezone.now()
+    chosen = Grade.objects.filter(assignment=assignment)
+    if grade_ids is not None:
+        chosen = chosen.filter(pk__in=list(grade_ids))
     drafts = list(
-        Grade.objects.select_for_update(of=("self",))
+        chosen.select_for_update(of=("self",))
         .select_related("group")
-        .filter(assignment=assignment, status=Grade.Status.DRAFT, score__isnull=False)
+        .filter(status=Grade.Status.DRAFT, score__isnull=False)
     )
     not_graded = Grade.objects.filter(assignment=assignment, score__isnull=True).count()
     not_graded += (
@@ -244,7 +264,9 @@ def grade_release(*, actor: User, assignment: Assignment, via: str) -> ReleaseRe
         .count()
     )
     ids = [g.pk for g in drafts]
-    Grade.objects.filter(pk__in=ids).update(status=Grade.Status.RELEASED, released_at=now)
+    Grade.objects.filter(pk__in=ids).update(
+        status=Grade.Status.RELEASED, released_at=now, revision=F("revision") + 1
+    )
     MarkChange.objects.bulk_create(
         MarkChange(
             edition_id=assignment.edition_id,

@@ -32,3 +32,23 @@ def pct(value) -> str:
 @register.filter
 def field_of(form, name):
     return form[name]
+
+
+@register.simple_tag
+def local_time(moment, tz_name: str):
+    """``{% local_time submission.submitted_at edition.timezone %}`` → "2023-03-06 23:59 CET"
+    in a <time> element: the edition's wall clock with the zone's abbreviation."""
+    if moment is None:
+        return ""
+    from django.utils.html import format_html
+
+    from courses import timeutils
+
+    local = timeutils.to_local(moment, tz_name)
+    return format_html(
+        '<time datetime="{}" title="{}">{} {}</time>',
+        local.isoformat(timespec="seconds"),
+        tz_name,
+        f"{local:%Y-%m-%d %H:%M}",
+        local.tzname(),
+    )

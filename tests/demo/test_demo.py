@@ -117,6 +117,7 @@ def test_live_demo_groups_and_enrolment(demo):
     assert groups == {
         "Tensor Titans": [f"student{i}@demo.test" for i in (1, 2, 3)],
         "Gradient Gang": ["student4@demo.test", "student5@demo.test"],
+        "Solo Descent": ["student6@demo.test"],
     }
     enrolled = set(
         User.objects.filter(
@@ -142,7 +143,8 @@ def test_student1_hands_in_the_reading_report_by_form_and_api_and_late_work_is_r
         response = client.post(
             url, {"file": SimpleUploadedFile("summary.pdf", report), "paper": paper.pk}, follow=True
         )
-        first = Submission.objects.get(assignment=reading)
+        # The demo's own hand-in is version 1 (the grading queue has work at once).
+        first = Submission.objects.get(assignment=reading, group__name="Tensor Titans", version=2)
         assert first.sha256 in response.content.decode()
 
         api = APIClient()
@@ -153,7 +155,7 @@ def test_student1_hands_in_the_reading_report_by_form_and_api_and_late_work_is_r
             format="multipart",
         )
         assert created.status_code == 201
-        assert created.json()["version"] == 2
+        assert created.json()["version"] == 3
 
         late = api.post(
             reverse("submissions-api:submission-create", args=[homework_1.pk]),
@@ -210,3 +212,22 @@ def test_a_demo_student_reads_their_2023_breakdown_and_the_demo_ta_grades_in_the
     response = client.get(reverse("admin:grading_submissiontograde_changelist"))
     assert response.status_code == 200 and "Tensor Titans" in response.content.decode()
     assert client.get(reverse("grading:staff", args=["info8010-2023"])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_live_demo_has_work_to_grade_and_2023_an_open_regrade_request(client, demo):
+    from grading.models import Grade, RegradeRequest
+
+    reading = Assignment.objects.get(edition__slug=DEMO_SLUG, kind="reading_report")
+    homework_1 = Assignment.objects.get(edition__slug=DEMO_SLUG, kind="homework", number=1)
+    assert Submission.objects.filter(assignment=reading).count() == 3
+    assert Submission.objects.filter(assignment=homework_1).count() == 2
+    assert not Grade.objects.filter(assignment__edition__slug=DEMO_SLUG).exists()
+    open_requests = RegradeRequest.objects.filter(status="open")
+    assert [r.grade.assignment.edition.slug for r in open_requests] == ["info8010-2023"]
+    client.force_login(User.objects.get(email="ta@demo.test"))
+    html = client.get(reverse("grading-admin:queue", args=[reading.pk])).content.decode()
+    assert "graded 0 of 3" in html
+    demo_load(today=TODAY)  # idempotent
+    assert Submission.objects.filter(assignment=reading).count() == 3
+    assert RegradeRequest.objects.count() == 1

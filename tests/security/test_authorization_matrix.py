@@ -40,6 +40,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from courses.models import Edition
+from tests.security.rules_workspace import workspace_rules
 from tests.security.world import ROLES, World
 from tests.submissions.conftest import pdf_upload
 
@@ -235,6 +236,8 @@ RULES: dict[str, list[Case]] = {
     "readyz": [Case(PUBLIC)],
 }
 
+# The grading workspace's routes (the admin views, page images, regrade requests).
+RULES.update(workspace_rules(Case, by_role, login=LOGIN, admin_login=ADMIN_LOGIN))
 
 # --- Django's admin: one policy for the whole site ----------------------------------------
 

@@ -1,0 +1,79 @@
+"""Rules of the authorization matrix (``test_authorization_matrix.py``) for the grading
+workspace's routes: its admin views, the page images of hand-ins and regrade requests. Kept
+apart so that the matrix module stays under 600 lines; the matrix passes its ``Case`` and
+``by_role`` in."""
+
+from __future__ import annotations
+
+
+def workspace_rules(Case, by_role, *, login, admin_login) -> dict:
+    LOGIN, ADMIN_LOGIN = login, admin_login
+    return {
+        # Regrade requests: a member of the group whose grade is released, nobody else.
+        "grading-api:regrade-request-create": [
+            Case(by_role(405, anonymous=401), {"grade_id": "grade_a.pk"}),
+            Case(
+                by_role(404, anonymous=401, member=201),
+                {"grade_id": "grade_a.pk"},
+                method="post",
+                data=lambda w: {"message": "Please look at question 2 again."},
+            ),
+            Case(
+                by_role(404, anonymous=401),
+                {"grade_id": "grade_b.pk"},
+                method="post",
+                data=lambda w: {"message": "A draft is not open to requests."},
+                label="draft",
+            ),
+        ],
+        "grading:regrade-request": [
+            Case(by_role(405, anonymous=LOGIN), {"slug": "pub.slug", "grade_id": "grade_a.pk"}),
+            Case(
+                by_role(404, anonymous=LOGIN, member=302),
+                {"slug": "pub.slug", "grade_id": "grade_a.pk"},
+                method="post",
+                data=lambda w: {"message": "Please look at question 2 again."},
+            ),
+        ],
+        # Page images of hand-ins: the edition's staff; everyone else the 404 of a missing page.
+        "submissions:page-image": [
+            Case(by_role(404, ta=200, instructor=200), {"pk": "sub_a.pk", "number": "=1"}),
+        ],
+        # The grading workspace (admin views): the edition's staff; other staff 404.
+        "grading-admin:queue": [
+            Case(
+                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
+                {"assignment_id": "homework.pk"},
+            )
+        ],
+        "grading-admin:split": [
+            Case(
+                by_role(ADMIN_LOGIN, ta_elsewhere=405, ta=405, instructor=405),
+                {"assignment_id": "homework.pk"},
+            ),
+            Case(
+                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=302, instructor=302),
+                {"assignment_id": "homework.pk"},
+                method="post",
+                data=lambda w: {},
+            ),
+        ],
+        "grading-admin:workspace": [
+            Case(
+                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
+                {"submission_id": "sub_a.pk"},
+            )
+        ],
+        "grading-admin:release": [
+            Case(
+                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
+                {"assignment_id": "homework.pk"},
+            ),
+            Case(
+                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=302, instructor=302),
+                {"assignment_id": "homework.pk"},
+                method="post",
+                data=lambda w: {},
+            ),
+        ],
+    }
