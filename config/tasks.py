@@ -3,7 +3,10 @@
 Tasks are queued once the transaction that asks for them commits: a worker never looks for
 rows that are not committed yet, and a rolled-back write queues nothing. A broker outage is
 logged and never raised: the write that queued the task stands, and the periodic jobs catch
-up (the receipt sweeper, the nightly recomputation).
+up (the receipt sweeper, the nightly recomputation). Publishing is bounded by the broker's
+short timeouts (``REDIS_TIMEOUT``), and after a failure the process does not try the broker
+for a few seconds (``config.breaker``): a dead or frozen broker costs one request one
+timeout, not every request.
 
 ``RETRYING`` are the options of tasks that talk to the outside world (SMTP): retried with
 backoff on I/O errors, acknowledged only once done.
@@ -18,6 +21,8 @@ from typing import Any, Protocol
 from django.db import transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
+
+from .breaker import breaker
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +52,26 @@ def enqueue_on_commit(
     stands."""
 
     def send() -> None:
-        try:
-            task.delay(*args)
-        except BROKER_ERRORS:
-            logger.warning("%s%s not queued: broker unavailable", task.name, args, exc_info=True)
-            if delayed is not None:
-                delayed()
+        from .celery import app
+
+        # In-process (eager) tasks have no broker to skip.
+        broker = None if app.conf.task_always_eager else breaker(f"broker {app.conf.broker_url}")
+        if broker is not None and not broker.allow():
+            logger.warning("%s%s not queued: the broker failed a moment ago", task.name, args)
+        else:
+            try:
+                task.delay(*args)
+            except BROKER_ERRORS:
+                if broker is not None:
+                    broker.failure()
+                logger.warning(
+                    "%s%s not queued: broker unavailable", task.name, args, exc_info=True
+                )
+            else:
+                if broker is not None:
+                    broker.success()
+                return
+        if delayed is not None:
+            delayed()
 
     transaction.on_commit(send, robust=True)

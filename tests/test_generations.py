@@ -69,3 +69,21 @@ def test_a_value_another_release_cannot_read_counts_as_absent(monkeypatch):
 
     monkeypatch.setattr(cache, "get_many", unreadable)
     assert generations.fetch(keys=[KEY], generations=[GEN]) is None
+
+
+@pytest.mark.django_db
+def test_an_invalidation_missed_while_the_cache_was_down_is_replayed_when_it_is_back(
+    monkeypatch,
+):
+    _, tokens = generations.fetch(keys=[KEY], generations=[GEN])
+    before = tokens[GEN]
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(cache, "set_many", down)
+        generations.replace(GEN)  # a write during the outage: the token stays as it was
+    assert cache.get(GEN) == before
+    _, tokens = generations.fetch(keys=[KEY], generations=[GEN])  # the cache is back
+    assert tokens[GEN] != before  # copies stored under the old token are not used
