@@ -194,10 +194,18 @@ class Submission(models.Model):
     receipt_email_claimed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When a worker took the e-mail to send"
     )
+    idempotency_key = models.CharField(
+        max_length=140,
+        blank=True,
+        editable=False,
+        help_text="The key of the request that created it: a retry with it gets this version",
+    )
 
     # Not stored: set by submission_create when the broker could not take the receipt e-mail
     # (the sweeper sends it later), so the page and the API can say so.
     receipt_email_delayed: bool = False
+    # Not stored: set when a retried request (same idempotency key) gets this version back.
+    replayed: bool = False
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -206,6 +214,11 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "group", "version"], name="submissions_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="submissions_idempotency_key_once",
             ),
         ]
         indexes = [models.Index(fields=["group", "assignment", "-version"])]

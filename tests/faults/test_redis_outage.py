@@ -82,7 +82,9 @@ def walk_the_site(course, homework, alice, timed: Timed, *, etag=None):
         {"login": alice.email, "password": "lectern-test"},
     )
     assert login.status_code == 302, login.content[:500]
-    dashboard = timed("dashboard", browser.get, reverse("submissions:dashboard", args=[course.slug]))
+    dashboard = timed(
+        "dashboard", browser.get, reverse("submissions:dashboard", args=[course.slug])
+    )
     assert dashboard.status_code == 200
     page = reverse("submissions:assignment", args=[homework.pk])
     assert timed("hand-in form", browser.get, page).status_code == 200
@@ -103,9 +105,7 @@ def walk_the_site(course, homework, alice, timed: Timed, *, etag=None):
     assert created.status_code == 201, created.content[:500]
 
     anonymous = Client()
-    schedule = timed(
-        "schedule", anonymous.get, reverse("api:edition-schedule", args=[course.slug])
-    )
+    schedule = timed("schedule", anonymous.get, reverse("api:edition-schedule", args=[course.slug]))
     assert schedule.status_code == 200
     if etag is not None:  # the ETag is computed from the data, not kept in the cache
         revalidated = timed(
