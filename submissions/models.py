@@ -227,6 +227,29 @@ class Submission(models.Model):
         return f"{self.assignment} — {self.group} v{self.version}"
 
 
+class ReceiptOutbox(models.Model):
+    """The outbox row of a submission's receipt e-mail, written in the hand-in's transaction
+    (docs/decisions/0013-idempotent-hand-ins-and-the-receipt-outbox.md). Each sending
+    attempt is counted here *before* the mail leaves, and every attempt carries the same
+    ``message_id``: a resend after a crash is recognisable as the same message."""
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, primary_key=True, related_name="receipt_outbox"
+    )
+    message_id = models.CharField(max_length=255, unique=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Sending attempts begun (counted before each one)"
+    )
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="The SMTP server took it")
+
+    class Meta:
+        verbose_name = "receipt e-mail"
+
+    def __str__(self):
+        return f"receipt e-mail {self.message_id}"
+
+
 class CalendarFeedToken(models.Model):
     """The secret in a student's personal calendar URL; revoking it deletes the row."""
 

@@ -492,11 +492,13 @@ def _refuse_if_late(
 
 
 def _enqueue_receipt_email(submission: Submission) -> None:
-    """Queue the receipt e-mail after commit. If the broker is down the hand-in stands: the
-    e-mail is flagged as delayed and the periodic sweeper (``send_pending_receipts``) sends
-    it."""
+    """Write the receipt e-mail's outbox row and queue the e-mail after commit. If the broker
+    is down the hand-in stands: the e-mail is flagged as delayed and the periodic sweeper
+    (``send_pending_receipts``) sends it."""
+    from .notification_services import receipt_outbox_row
     from .tasks import send_receipt_email  # tasks import services; import here to avoid a cycle
 
+    receipt_outbox_row(submission=submission)
     submission.receipt_email_delayed = False
 
     def delayed() -> None:
