@@ -42,7 +42,8 @@ class RateLimitCache:
     """The ``cache`` allauth's rate limits see: the shared cache, guarded (module doc)."""
 
     def __init__(self) -> None:
-        self.local = LocMemCache("lectern-ratelimit-fallback", {})
+        # Its own store (local-memory caches of one name share one).
+        self.local = LocMemCache(f"lectern-ratelimit-fallback-{id(self)}", {})
         self._lock = threading.Lock()
         self._down_since: float | None = None
 
