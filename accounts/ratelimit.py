@@ -104,4 +104,4 @@ def install() -> None:
     """Make allauth's rate limits use ``RateLimitCache`` (it reads a module-level ``cache``)."""
     from allauth.core.internal import ratelimit
 
-    ratelimit.cache = RateLimitCache()  # type: ignore[assignment]
+    ratelimit.cache = RateLimitCache()
