@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from kombu.exceptions import KombuError
@@ -38,6 +39,12 @@ RETRYING: dict[str, Any] = {
 }
 
 
+def _broker_breaker(url: str):
+    """The breaker of the broker at ``url``, named without its credentials (it is logged)."""
+    parts = urlsplit(url or "")
+    return breaker(f"broker {parts.hostname}:{parts.port}")
+
+
 class Queueable(Protocol):
     name: str
 
@@ -55,7 +62,7 @@ def enqueue_on_commit(
         from .celery import app
 
         # In-process (eager) tasks have no broker to skip.
-        broker = None if app.conf.task_always_eager else breaker(f"broker {app.conf.broker_url}")
+        broker = None if app.conf.task_always_eager else _broker_breaker(app.conf.broker_url)
         if broker is not None and not broker.allow():
             logger.warning("%s%s not queued: the broker failed a moment ago", task.name, args)
         else:
