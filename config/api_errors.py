@@ -17,7 +17,10 @@ from .errors import ApplicationError
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(exc.body(), status=exc.status_code)
+        response = Response(exc.body(), status=exc.status_code)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         return Response({"error": "invalid", "detail": " ".join(exc.messages)}, status=400)
     return drf_exception_handler(exc, context)

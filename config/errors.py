@@ -15,6 +15,8 @@ class ApplicationError(Exception):
 
     status_code: ClassVar[int] = 400
     code: str = "invalid"
+    # Seconds after which trying again may succeed (a ``Retry-After`` header), if known.
+    retry_after: ClassVar[int | None] = None
 
     def __init__(self, message: str, *, code: str | None = None):
         super().__init__(message)

@@ -16,7 +16,12 @@ never equal the one a stale copy was stored with.
 
 The cache is an accelerator. When it is down, ``fetch`` answers ``None`` and callers read
 the database; ``invalidate`` and ``store`` log and carry on. Only the cache client's errors
-(and a value another release pickled) are caught.
+(and a value another release pickled) are caught: this module talks to django-redis's
+client, which raises, rather than to the cache, which ignores its errors (and would make an
+outage look like an empty cache). An invalidation that could not reach the cache is kept by
+the process and replayed by its first ``fetch`` that reaches it again, so copies stored
+before an outage are not used after it. (A process that dies in between loses that list:
+such copies then live until they expire, at most a few minutes.)
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -36,6 +42,15 @@ logger = logging.getLogger(__name__)
 # This process's own count of invalidations per scope: copies a process keeps in memory
 # (outside the shared cache) compare it, without a round trip, to see its own writes at once.
 _local_epochs: dict[str, int] = {}
+# Generations this process replaced while the cache was down, to replace once it is back.
+_missed: set[str] = set()
+
+CACHE_ERRORS = (ConnectionInterrupted, RedisError)
+
+
+def _client() -> Any:
+    """The cache's client that raises on errors (django-redis's), else the cache itself."""
+    return getattr(cache, "client", cache)
 
 
 def edition_scope(slug: str) -> str:
@@ -62,17 +77,20 @@ def fetch(*, keys: Iterable[str], generations: Iterable[str]) -> tuple[dict, dic
     are created. ``None`` when the cache is unavailable.
     """
     keys, generations = list(keys), list(generations)
+    client = _client()
     try:
-        found = cache.get_many(keys + generations)
+        if _missed:
+            _replay_missed(client)
+        found = client.get_many(keys + generations)
         tokens = {g: found[g] for g in generations if g in found}
         for generation in generations:
             if generation not in tokens:
                 token = _token()
                 # add() loses to a concurrent creator: read the winner's token then.
                 tokens[generation] = (
-                    token if cache.add(generation, token, None) else cache.get(generation)
+                    token if client.add(generation, token, None) else client.get(generation)
                 )
-    except RedisError:
+    except CACHE_ERRORS:
         logger.warning("Shared cache unavailable: reading the database")
         return None
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError):
@@ -85,9 +103,17 @@ def fetch(*, keys: Iterable[str], generations: Iterable[str]) -> tuple[dict, dic
 def store(key: str, value: Any, timeout: int) -> None:
     """Remember ``value`` (a best effort: a cache that is down just means no copy)."""
     try:
-        cache.set(key, value, timeout)
-    except RedisError:
+        _client().set(key, value, timeout)
+    except CACHE_ERRORS:
         logger.warning("Copy %s not stored: cache unavailable", key)
+
+
+def _replay_missed(client: Any) -> None:
+    """Replace the generations invalidated while the cache was down (raises if it still is)."""
+    missed = set(_missed)
+    client.set_many({g: _token() for g in missed}, None)
+    _missed.difference_update(missed)
+    logger.warning("Replayed %d invalidations missed while the cache was down", len(missed))
 
 
 def replace(*generations: str) -> None:
@@ -99,9 +125,12 @@ def replace(*generations: str) -> None:
         for generation in generations:
             _local_epochs[generation] = _local_epochs.get(generation, 0) + 1
         try:
-            cache.set_many({g: _token() for g in generations}, None)
-        except RedisError:
-            logger.warning("Cached copies of %s not invalidated: cache unavailable", generations)
+            _client().set_many({g: _token() for g in generations}, None)
+        except CACHE_ERRORS:
+            _missed.update(generations)
+            logger.warning(
+                "Cached copies of %s not invalidated yet: cache unavailable", generations
+            )
 
     new_tokens()
     # robust: an earlier on-commit callback that raises must not skip this one.

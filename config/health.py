@@ -1,10 +1,13 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .storage import free_bytes
 
 
 @require_GET
@@ -27,19 +30,39 @@ def _check_broker() -> str:
     from config.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=1, timeout=settings.REDIS_TIMEOUT)
     return "ok"
+
+
+class NotEnoughSpace(Exception):
+    pass
+
+
+def _check_storage() -> str:
+    """Enough free space for uploads (``LECTERN_MEDIA_MIN_FREE_MB``) on a file-system store."""
+    free = free_bytes(default_storage)
+    if free is None:
+        return "not checked"
+    minimum = settings.LECTERN_MEDIA_MIN_FREE_MB * 1024 * 1024
+    if free < minimum:
+        raise NotEnoughSpace(f"{free // 1048576} MiB free, {minimum // 1048576} MiB needed")
+    return f"ok ({free // 1048576} MiB free)"
 
 
 @require_GET
 @never_cache
 def readyz(request):
-    """Ready to serve: the database answers and the broker (when configured) accepts connections."""
+    """Ready to serve: the database answers, the broker (when configured) accepts
+    connections, and the upload volume has the free space configured."""
     checks: dict[str, str] = {}
     healthy = True
-    for name, check in (("database", _check_database), ("broker", _check_broker)):
+    probes = (("database", _check_database), ("broker", _check_broker), ("storage", _check_storage))
+    for name, check in probes:
         try:
             checks[name] = check()
+        except NotEnoughSpace as exc:
+            checks[name] = f"error: {exc}"
+            healthy = False
         except Exception as exc:  # noqa: BLE001 — any failure means "not ready"
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False

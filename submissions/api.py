@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from accounts.models import User
 from config.uploads import RecordingMultiPartApiParser, client_file_name
 from courses.models import Membership
 
-from . import selectors, services
+from . import idempotency, selectors, services
 from .models import GroupMembership, Submission
 from .serializers import (
     ApiErrorSerializer,
@@ -85,16 +85,39 @@ class SubmissionCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": SubmissionInputSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A key the client chooses per hand-in (1–128 printable ASCII "
+                "characters). A retry with the same key and the same file gets the first "
+                "answer (200, the same receipt); with another file, 409.",
+            )
+        ],
         responses={
             201: CreatedReceiptSerializer,
+            200: OpenApiResponse(
+                CreatedReceiptSerializer, description="A retry: the version its key created"
+            ),
             400: OpenApiResponse(ApiErrorSerializer, description="Bad file or request"),
             403: OpenApiResponse(ApiErrorSerializer, description="Deadline passed / not allowed"),
             404: OpenApiResponse(description="No such assignment for you"),
+            409: OpenApiResponse(
+                ApiErrorSerializer, description="Idempotency-Key already used for another file"
+            ),
+            503: OpenApiResponse(
+                ApiErrorSerializer,
+                description="storage_unavailable: nothing stored; retry after Retry-After",
+            ),
         },
         summary="Hand in a new version",
     )
     def post(self, request, pk):
         assignment = selectors.assignment_get_for_user(assignment_id=pk, user=request.user)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            idempotency.key_valid(key)
         serializer = SubmissionInputSerializer(data=request.data)
         if not serializer.is_valid():
             # The body every refusal of this endpoint has ({"error", "detail"}, as documented),
@@ -107,12 +130,17 @@ class SubmissionCreateApi(APIView):
             upload=serializer.validated_data["file"],
             paper_id=serializer.validated_data.get("paper"),
             client_name=client_file_name(request, serializer.validated_data["file"]),
+            idempotency_key=key or "",
         )
         receipt = services.submission_receipt(submission=submission)
         data = {
             **ReceiptSerializer(receipt).data,
             "receipt_email": "delayed" if submission.receipt_email_delayed else "queued",
         }
+        if submission.replayed:
+            return Response(
+                data, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"}
+            )
         return Response(data, status=status.HTTP_201_CREATED)
 
 

@@ -16,6 +16,11 @@ class GroupJoinForm(forms.Form):
 class SubmissionForm(forms.Form):
     file = forms.FileField(label="File")
     paper = forms.ChoiceField(label="Paper", required=False)
+    # One-time token: a double click or a browser retry of this form hands in once
+    # (submissions/idempotency.py). A new one comes with each rendering of an unbound form.
+    handin_token = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{16,64}$", required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, papers=(), accept="", **kwargs):
         super().__init__(*args, **kwargs)

@@ -194,10 +194,18 @@ class Submission(models.Model):
     receipt_email_claimed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When a worker took the e-mail to send"
     )
+    idempotency_key = models.CharField(
+        max_length=140,
+        blank=True,
+        editable=False,
+        help_text="The key of the request that created it: a retry with it gets this version",
+    )
 
     # Not stored: set by submission_create when the broker could not take the receipt e-mail
     # (the sweeper sends it later), so the page and the API can say so.
     receipt_email_delayed: bool = False
+    # Not stored: set when a retried request (same idempotency key) gets this version back.
+    replayed: bool = False
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -206,6 +214,11 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "group", "version"], name="submissions_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="submissions_idempotency_key_once",
             ),
         ]
         indexes = [models.Index(fields=["group", "assignment", "-version"])]
@@ -233,6 +246,29 @@ class SubmissionPreview(models.Model):
 
     def __str__(self):
         return f"preview of {self.submission_id}: {self.status}"
+
+
+class ReceiptOutbox(models.Model):
+    """The outbox row of a submission's receipt e-mail, written in the hand-in's transaction
+    (docs/decisions/0015-idempotent-hand-ins-and-the-receipt-outbox.md). Each sending
+    attempt is counted here *before* the mail leaves, and every attempt carries the same
+    ``message_id``: a resend after a crash is recognisable as the same message."""
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, primary_key=True, related_name="receipt_outbox"
+    )
+    message_id = models.CharField(max_length=255, unique=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Sending attempts begun (counted before each one)"
+    )
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="The SMTP server took it")
+
+    class Meta:
+        verbose_name = "receipt e-mail"
+
+    def __str__(self):
+        return f"receipt e-mail {self.message_id}"
 
 
 class CalendarFeedToken(models.Model):

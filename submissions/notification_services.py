@@ -7,23 +7,41 @@ is held: the rows to mail are claimed by a short write first (``config/claims.py
 is sent, and a failure releases the claim for the retry; a task redelivered after its worker
 died takes its own claim over, and any claim older than the lease is taken over by the
 sweeper (so a receipt is mailed at least once).
+
+Receipts go through an outbox (``ReceiptOutbox``, one row per receipt, written with the
+hand-in): each attempt is counted on the row before the mail leaves, and every attempt
+carries the row's Message-ID. The one window left is between the SMTP server accepting the
+message and the "sent" mark being written (one round trip and one UPDATE): a worker killed
+there sends the receipt again when its task is redelivered (or, at the latest, when the
+sweeper takes the claim over after ``claims.LEASE``), with the same Message-ID, which mail
+clients and servers show as one message. See
+docs/decisions/0015-idempotent-hand-ins-and-the-receipt-outbox.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assignments.models import Assignment
 from config import claims
 
-from . import deadlines
-from .models import Extension, GroupMembership, ReminderSent, StudentGroup, Submission
+from . import deadlines, receipts
+from .models import (
+    Extension,
+    GroupMembership,
+    ReceiptOutbox,
+    ReminderSent,
+    StudentGroup,
+    Submission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +49,22 @@ REMINDER_HOURS = (48, 2)
 
 
 RECEIPT = "receipt_email"  # the claim's columns: receipt_email_claimed_by / _at
+
+
+def receipt_outbox_row(*, submission: Submission) -> ReceiptOutbox:
+    """The outbox row of ``submission``'s receipt e-mail, created if missing (written in the
+    hand-in's transaction; rows of hand-ins older than the outbox are created when sent)."""
+    outbox, _ = ReceiptOutbox.objects.get_or_create(
+        submission=submission,
+        defaults={
+            "message_id": receipts.message_id(
+                submission_id=submission.pk,
+                sha256=submission.sha256,
+                domain=urlsplit(settings.SITE_URL).hostname or "localhost",
+            )
+        },
+    )
+    return outbox
 
 
 def receipt_email_send(*, submission_id: int, claimant: str | None = None) -> bool:
@@ -54,6 +88,19 @@ def receipt_email_send(*, submission_id: int, claimant: str | None = None) -> bo
         ).get()
         receipt = submission_receipt(submission=submission)
         recipients = list(submission.members.values_list("email", flat=True))
+        outbox = receipt_outbox_row(submission=submission)
+        # Counted before the mail leaves (committed: no transaction is open here), so a
+        # crash after the SMTP server took it shows as an attempt without a "sent" mark.
+        ReceiptOutbox.objects.filter(pk=outbox.pk).update(
+            attempts=F("attempts") + 1, last_attempt_at=timezone.now()
+        )
+        if outbox.attempts:
+            logger.warning(
+                "Receipt e-mail %s sent again (attempt %d): an earlier attempt may have been "
+                "delivered; the same Message-ID marks it as the same message",
+                outbox.message_id,
+                outbox.attempts + 1,
+            )
         message = EmailMessage(
             subject=f"[{submission.assignment.edition.course.code}] Receipt: "
             f"{submission.assignment.title}, version {submission.version}",
@@ -67,6 +114,7 @@ def receipt_email_send(*, submission_id: int, claimant: str | None = None) -> bo
                 "The signed receipt is attached. Keep it: staff can verify it.\n"
             ),
             to=recipients,
+            headers={"Message-ID": outbox.message_id},
         )
         message.attach(
             f"receipt-{submission.assignment_id}-v{submission.version}.json",
@@ -77,7 +125,10 @@ def receipt_email_send(*, submission_id: int, claimant: str | None = None) -> bo
     except BaseException:
         mine.update(**claims.released(RECEIPT))  # for the retry
         raise
-    mine.update(receipt_emailed_at=timezone.now())
+    sent_at = timezone.now()
+    with transaction.atomic():
+        ReceiptOutbox.objects.filter(pk=outbox.pk).update(sent_at=sent_at)
+        mine.update(receipt_emailed_at=sent_at)
     return True
 
 

@@ -100,3 +100,9 @@ def parse(text: str) -> Receipt:
 def signature_valid(receipt: Receipt, key: bytes) -> bool:
     expected = _with_signature(receipt, key).signature
     return hmac.compare_digest(expected, receipt.signature)
+
+
+def message_id(*, submission_id: int, sha256: str, domain: str) -> str:
+    """The Message-ID of a receipt's e-mail: the same for every attempt to send it, so a
+    resend after a crash is the same message to mail servers and clients."""
+    return f"<receipt.{submission_id}.{sha256[:16]}@{domain}>"

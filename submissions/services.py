@@ -22,11 +22,11 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from assignments.models import Assignment, Paper
-from config import generations
+from config import generations, storage
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
 
-from . import deadlines, filechecks, receipts
+from . import deadlines, filechecks, idempotency, receipts
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .models import (
     CalendarFeedToken,
@@ -383,13 +383,23 @@ def submission_create(
     upload: UploadedFile,
     paper_id: int | str | None = None,
     client_name: str | None = None,
+    idempotency_key: str = "",
 ) -> Submission:
     """Accept a new version of ``assignment`` from ``user``'s group, or refuse it.
 
     Accepted iff the time at which this transaction holds the group's lock is strictly before
     the group's effective deadline. A refusal stores nothing: no row, no file.
     ``client_name`` is the file name as the client sent it (``upload.name`` when omitted).
+    A retry with the ``idempotency_key`` of an earlier request gets that request's version
+    back (``replayed``), or ``IdempotencyKeyReused`` for other bytes (``idempotency.py``).
     """
+    sha256 = idempotency.upload_sha256(upload) if idempotency_key else ""
+    if idempotency_key and (
+        found := idempotency.replay(
+            user=user, assignment=assignment, key=idempotency_key, sha256=sha256
+        )
+    ):
+        return found
     group, paper = _check_eligibility(user=user, assignment=assignment, paper_id=paper_id)
     # Not the guard (that is the check under the lock below): a hand-in that arrives after the
     # deadline is refused before its file is parsed, which costs a process. In a deadline rush,
@@ -417,6 +427,12 @@ def submission_create(
     try:
         with transaction.atomic():
             group = _lock_group(group.pk)
+            if idempotency_key and (  # a concurrent retry: the lock made it wait for us
+                found := idempotency.replay(
+                    user=user, assignment=assignment, key=idempotency_key, sha256=sha256
+                )
+            ):
+                return found
             official_time = timezone.now()  # taken while holding the group lock
             deadline = _refuse_if_late(assignment=assignment, group=group, now=official_time)
             last = Submission.objects.filter(assignment=assignment, group=group).aggregate(
@@ -437,9 +453,15 @@ def submission_create(
                 submitted_at=official_time,
                 deadline_at=deadline,
                 signature="",
+                idempotency_key=idempotency_key,
             )
-            submission.file.save(checked.safe_name, ContentFile(data), save=False)
-            stored_name = submission.file.name
+            # A full or unavailable store: 503, and no partial file left (config/storage.py).
+            stored_name = storage.save_or_unavailable(
+                Submission.file.field.storage,
+                Submission.file.field.generate_filename(submission, checked.safe_name),
+                ContentFile(data),
+            )
+            submission.file = stored_name
             submission.save()
             submission.members.set(group.members.all())
             submission.signature = submission_receipt(submission=submission).signature
@@ -479,11 +501,13 @@ def _enqueue_page_previews(submission: Submission) -> None:
 
 
 def _enqueue_receipt_email(submission: Submission) -> None:
-    """Queue the receipt e-mail after commit. If the broker is down the hand-in stands: the
-    e-mail is flagged as delayed and the periodic sweeper (``send_pending_receipts``) sends
-    it."""
+    """Write the receipt e-mail's outbox row and queue the e-mail after commit. If the broker
+    is down the hand-in stands: the e-mail is flagged as delayed and the periodic sweeper
+    (``send_pending_receipts``) sends it."""
+    from .notification_services import receipt_outbox_row
     from .tasks import send_receipt_email  # tasks import services; import here to avoid a cycle
 
+    receipt_outbox_row(submission=submission)
     submission.receipt_email_delayed = False
 
     def delayed() -> None:

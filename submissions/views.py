@@ -3,6 +3,8 @@ downloads, profile (tokens, calendar feed), and the staff receipt check. No Java
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from accounts import services as account_services
+from config.errors import ApplicationError
 from config.uploads import client_file_name
 from courses import permissions
 from courses import services as course_services
 
-from . import preview_services, selectors, services
+from . import idempotency, preview_services, selectors, services
 from .errors import SubmissionRefused
 from .forms import (
     EnrolmentForm,
@@ -140,12 +143,16 @@ def assignment_page(request, pk):
     group = selectors.group_of(user=request.user, edition=edition)
     papers = list(assignment.papers.all())
     accept = ",".join(ACCEPT[k] for k in assignment.accepted_kinds if k in ACCEPT)
-    form = SubmissionForm(papers=papers, accept=accept)
+    form = SubmissionForm(
+        papers=papers, accept=accept, initial={"handin_token": secrets.token_urlsafe(24)}
+    )
     status = 200
     receipt = None
+    retry_after = None
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, papers=papers, accept=accept)
         if form.is_valid():
+            token = form.cleaned_data.get("handin_token")
             try:
                 submission = services.submission_create(
                     user=request.user,
@@ -153,11 +160,20 @@ def assignment_page(request, pk):
                     upload=form.cleaned_data["file"],
                     paper_id=form.cleaned_data.get("paper"),
                     client_name=client_file_name(request, form.cleaned_data["file"]),
+                    idempotency_key=f"{idempotency.FORM_PREFIX}{token}" if token else "",
                 )
-            except SubmissionRefused as exc:
+            except ApplicationError as exc:  # refused, already used, storage unavailable
                 form.add_error(None, exc.message)
-                status = exc.status_code
+                status, retry_after = exc.status_code, exc.retry_after
             else:
+                if submission.replayed:
+                    messages.info(
+                        request,
+                        f"This form was sent twice: it was handed in once, as version "
+                        f"{submission.version}. Your receipt is below.",
+                    )
+                    url = reverse("submissions:assignment", kwargs={"pk": pk})
+                    return redirect(f"{url}?receipt={submission.pk}#receipt")
                 if submission.receipt_email_delayed:
                     emailed = (
                         "The e-mail with your receipt is delayed and will follow; the receipt "
@@ -184,7 +200,7 @@ def assignment_page(request, pk):
         shown = next((s for s in history if str(s.pk) == receipt_id), None)
         if shown is not None:
             receipt = services.submission_receipt(submission=shown)
-    return render(
+    response = render(
         request,
         "submissions/assignment.html",
         {
@@ -202,6 +218,9 @@ def assignment_page(request, pk):
         },
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required

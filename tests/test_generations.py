@@ -55,8 +55,9 @@ def test_with_the_cache_down_readers_get_nothing_and_writers_carry_on(monkeypatc
     def down(*args, **kwargs):
         raise RedisConnectionError("Redis is down")
 
+    client = generations._client()  # django-redis's client (which raises), or the cache
     for method in ("get_many", "set", "set_many", "add", "get"):
-        monkeypatch.setattr(cache, method, down)
+        monkeypatch.setattr(client, method, down)
     assert generations.fetch(keys=[KEY], generations=[GEN]) is None
     generations.replace(GEN)
     generations.store(KEY, "value", 60)
@@ -67,5 +68,23 @@ def test_a_value_another_release_cannot_read_counts_as_absent(monkeypatch):
     def unreadable(*args, **kwargs):
         raise AttributeError("Can't get attribute 'StatusRow' on <module 'submissions.selectors'>")
 
-    monkeypatch.setattr(cache, "get_many", unreadable)
+    monkeypatch.setattr(generations._client(), "get_many", unreadable)
     assert generations.fetch(keys=[KEY], generations=[GEN]) is None
+
+
+@pytest.mark.django_db
+def test_an_invalidation_missed_while_the_cache_was_down_is_replayed_when_it_is_back(
+    monkeypatch,
+):
+    _, tokens = generations.fetch(keys=[KEY], generations=[GEN])
+    before = tokens[GEN]
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(generations._client(), "set_many", down)
+        generations.replace(GEN)  # a write during the outage: the token stays as it was
+    assert cache.get(GEN) == before
+    _, tokens = generations.fetch(keys=[KEY], generations=[GEN])  # the cache is back
+    assert tokens[GEN] != before  # copies stored under the old token are not used

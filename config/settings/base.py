@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config.breaker import BreakerConnection
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -133,26 +135,43 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# /readyz says "not ready" when the upload volume has less free space than this (MiB), so a
+# balancer stops sending hand-ins to a node whose disk is about to fill.
+LECTERN_MEDIA_MIN_FREE_MB = env.int("LECTERN_MEDIA_MIN_FREE_MB", default=512)
 
 REDIS_URL = env("REDIS_URL", default="")
+# Seconds any Redis operation (cache, throttles, rate limits, publishing a task) may wait for
+# the server — connecting or answering — before it counts as down. Redis answers in well
+# under a millisecond; a frozen or unreachable one must cost a request at most this, and
+# after one failure the process skips it for a few seconds (config/breaker.py).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
 # The one place the cache is configured (docs/decisions/0007-caching.md). The cache is an
 # accelerator: django-redis answers a miss when Redis is down (IGNORE_EXCEPTIONS, logged)
-# instead of failing the request, and gives up fast (short timeouts) rather than holding it.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "lectern",
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+# instead of failing the request, gives up fast (short timeouts) rather than holding it,
+# and skips a server that just failed (the breaker in its connections).
+
+
+def redis_cache(location: str) -> dict:
+    """The cache settings for a Redis at ``location`` (also used by the fault tests)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "lectern",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+            "CONNECTION_POOL_KWARGS": {"connection_class": BreakerConnection},
+            "IGNORE_EXCEPTIONS": True,
+        },
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+
+# Not a traceback per ignored error (every cache call while Redis is down): the breaker
+# logs once when a server stops answering and once when it answers again.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {
         "default": {
@@ -160,6 +179,10 @@ else:
             "LOCATION": "lectern",
         }
     }
+# allauth's rate limits (login, sign-up, password reset) live in the cache. While it is
+# down they are not enforced — failing open, logged each time — for this many seconds;
+# after that each process enforces them on its own, in memory (accounts/ratelimit.py).
+LECTERN_RATELIMIT_FAIL_OPEN_SECONDS = env.int("LECTERN_RATELIMIT_FAIL_OPEN_SECONDS", default=300)
 
 # Celery: Redis when REDIS_URL (or CELERY_BROKER_URL) is set, otherwise tasks run in-process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
@@ -173,22 +196,27 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work: crontab entries only, each idempotent, no long ETA tasks
 # (docs/decisions/0009-background-work.md).
-# A broker outage must not hold a web request: publishing gives up fast, the hand-in is
-# kept, and the periodic sweeper below sends what could not be queued.
+# A broker outage must not hold a web request: publishing tries once, bounded by
+# REDIS_TIMEOUT, then gives up; the hand-in is kept, the publisher skips the broker for a
+# few seconds (config/tasks.py), and the periodic sweeper sends what could not be queued.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 0,
     "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
+    "interval_step": 0,
+    "interval_max": 0,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 # A task taken by a worker that dies is handed to another after this many seconds
 # (acks_late + reject_on_worker_lost); no task of ours runs for nearly as long.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
 }
+# No result backend is configured (tasks return nothing anyone waits for); should one be,
+# it gives up as fast as the broker.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
 CELERY_BEAT_SCHEDULE = {
     "close-due-assignments": {
         "task": "submissions.tasks.close_due_assignments",

@@ -15,3 +15,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["OPTIONS"] = {}  # noqa: F405
     # In-memory test database: parallel runs (and the dev database) never collide.
     DATABASES["default"]["TEST"] = {"NAME": ""}  # noqa: F405
+LECTERN_MEDIA_MIN_FREE_MB = 16  # the readiness probe; tests/faults/test_full_disk.py fills a disk

@@ -1,10 +1,6 @@
 """Faults: a broker outage, a database lost mid-upload, files left behind by a crash."""
 
 import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
 import time
 from pathlib import Path
 from unittest import mock
@@ -17,68 +13,14 @@ from django.urls import reverse
 from submissions import notification_services, services, storage_services
 from submissions.models import Submission
 from tests.celery_helpers import celery_on
+from tests.faults.servers import RedisServer
 from tests.submissions.conftest import pdf_upload
 
 BEFORE = dt.datetime(2023, 3, 6, 12, 0, tzinfo=dt.UTC)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A throwaway redis-server of our own, so the test can stop and restart it."""
-
-    def __init__(self, tmp_path: Path):
-        self.port = _free_port()
-        self.dir = tmp_path
-        self.proc = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        binary = shutil.which("redis-server")
-        self.proc = subprocess.Popen(  # noqa: S603
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-
 @pytest.fixture
 def broker(tmp_path):
-    if shutil.which("redis-server") is None:
-        if os.environ.get("LECTERN_REQUIRE_SERVICES") == "1":
-            pytest.fail("redis-server is not installed")
-        pytest.skip("needs the redis-server binary")
     server = RedisServer(tmp_path)
     server.start()
     with celery_on(server.url):

@@ -18,6 +18,7 @@ from django.db import connection
 from submissions import services
 from submissions.models import Submission
 from tests.celery_helpers import celery_on
+from tests.faults.servers import free_port
 from tests.submissions.conftest import make_group, make_student, pdf_upload
 
 pytestmark = [
@@ -171,3 +172,79 @@ def test_a_task_of_a_killed_worker_reruns_once_on_another_worker(broker_url, han
     finally:
         stop(second)
     assert len(list(mails.glob("*.log"))) == 1
+
+
+class RecordingSmtp:
+    """A real SMTP server (aiosmtpd) that keeps every message it accepts. ``on_message`` runs
+    once the message is in, before the server answers 250: killing the worker there is the
+    window where the mail is delivered but the worker never learns it."""
+
+    def __init__(self, on_message=None):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[bytes] = []
+        self.on_message = on_message
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.original_content or envelope.content)
+        if self.on_message is not None:
+            self.on_message(len(self.messages))
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> list[str]:
+        import email
+
+        return [email.message_from_bytes(m)["Message-ID"] for m in self.messages]
+
+    def close(self):
+        self.controller.stop()
+
+
+def test_a_worker_killed_after_the_smtp_hand_off_resends_with_the_same_message_id(
+    broker_url, hand_in
+):
+    from submissions.models import ReceiptOutbox
+
+    workers = {}
+    killed_at = []
+
+    def kill_the_first_worker(count):
+        if count == 1:  # delivered; the worker is waiting for the 250 it will never read
+            stop(workers["first"], signal.SIGKILL)
+            killed_at.append(time.monotonic())
+
+    smtp = RecordingSmtp(on_message=kill_the_first_worker)
+    try:
+        workers["first"] = start_worker(
+            broker_url, email_url=f"smtp://127.0.0.1:{smtp.port}", visibility_timeout=3
+        )
+        submission = hand_in()
+        assert wait_until(lambda: killed_at), "the first worker never sent the receipt"
+        outbox = ReceiptOutbox.objects.get(submission=submission)
+        assert (outbox.attempts, outbox.sent_at) == (1, None)  # counted before sending
+        assert Submission.objects.get(pk=submission.pk).receipt_emailed_at is None
+
+        time.sleep(4)  # past the visibility timeout: the message may be handed on
+        workers["second"] = start_worker(
+            broker_url, email_url=f"smtp://127.0.0.1:{smtp.port}", visibility_timeout=3
+        )
+        assert wait_until(
+            lambda: Submission.objects.get(pk=submission.pk).receipt_emailed_at is not None
+        ), "the receipt was not resent"
+        recovered_in = time.monotonic() - killed_at[0]
+        time.sleep(2)  # a third message would show up now
+    finally:
+        for worker in workers.values():
+            stop(worker, signal.SIGKILL)
+        smtp.close()
+
+    assert recovered_in < 45  # the visibility timeout (3 s here) and a worker start
+    ids = smtp.message_ids()
+    assert len(ids) == 2  # the window: delivered, then resent after the crash
+    assert len(set(ids)) == 1  # …as the same message
+    outbox = ReceiptOutbox.objects.get(submission=submission)
+    assert ids[0] == outbox.message_id
+    assert outbox.attempts == 2 and outbox.sent_at is not None

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assignments', '0003_derived_deadline'),
+        ('assignments', '0004_handout_in_agenda_safe_urls'),
     ]
 
     operations = [
