@@ -20,6 +20,10 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="lectern-insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies in front of Lectern append the client's address to
+# X-Forwarded-For (nginx's $proxy_add_x_forwarded_for). 0: the header is ignored. The one
+# rule for the client address (config/clientip.py): login rate limits and API throttles.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -115,6 +119,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# Rate limits (docs/decisions/0013-trusted-proxies.md). A university NAT puts hundreds of
+# students behind one address, so per-address limits are generous and failed logins are
+# limited per account: 5 wrong passwords for one account in 5 minutes, then that account's
+# logins wait. The per-address failure cap only stops one address guessing many accounts.
+ACCOUNT_RATE_LIMITS = {
+    "login": "1000/m/ip",
+    "login_failed": "5/5m/key,100/m/ip",
+    "signup": "100/m/ip",
+    "reset_password": "100/m/ip,5/m/key",
+    "reset_password_from_key": "100/m/ip",
+}
 # Only these e-mail domains may sign up (empty: any), e.g. "student.uliege.be,uliege.be".
 LECTERN_SIGNUP_DOMAINS = [d.lower() for d in env.list("LECTERN_SIGNUP_DOMAINS", default=[])]
 
@@ -226,6 +241,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # The throttles identify clients with config/clientip.py, which reads the same setting.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
