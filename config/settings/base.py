@@ -85,10 +85,18 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a write is in flight; the busy timeout turns
-    # brief lock contention into a wait instead of "database is locked".
+    # Concurrent writers wait their turn instead of failing with "database is locked":
+    # - every transaction begins IMMEDIATE, taking the write lock first (waiting for it). A
+    #   DEFERRED one that reads and then writes cannot wait: SQLite fails it at once when
+    #   another connection writes, whatever the timeout (two groups handing in at once);
+    # - the busy timeout (seconds) is how long a writer waits for the lock;
+    # - WAL lets readers go on while a write is in flight (pages stay up during hand-ins).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
