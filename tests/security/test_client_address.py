@@ -108,9 +108,7 @@ def test_guessing_one_accounts_password_is_stopped_whatever_address_it_comes_fro
         assert _logged_in(_log_in(victim.email, PASSWORD))
 
 
-def test_api_throttles_count_the_client_the_proxy_saw_not_the_header_it_sent(
-    settings, monkeypatch
-):
+def test_api_throttles_count_the_client_the_proxy_saw_not_the_header_it_sent(settings, monkeypatch):
     settings.TRUSTED_PROXY_COUNT = 1
     monkeypatch.setattr(AnonFixedWindowThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
     throttle = AnonFixedWindowThrottle()
