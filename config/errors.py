@@ -26,5 +26,9 @@ class ApplicationError(Exception):
         """Fields clients get beside ``error`` and ``detail`` (JSON-ready)."""
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (``Retry-After``, …)."""
+        return {}
+
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "detail": self.message, **self.details()}

@@ -90,6 +90,16 @@ class SubmissionCreateApi(APIView):
             400: OpenApiResponse(ApiErrorSerializer, description="Bad file or request"),
             403: OpenApiResponse(ApiErrorSerializer, description="Deadline passed / not allowed"),
             404: OpenApiResponse(description="No such assignment for you"),
+            429: OpenApiResponse(
+                ApiErrorSerializer,
+                description="Too many hand-ins (too_many_hand_ins), or another of your files "
+                "is being checked (check_in_progress); see Retry-After",
+            ),
+            503: OpenApiResponse(
+                ApiErrorSerializer,
+                description="The server is busy checking other files (checks_busy); "
+                "see Retry-After",
+            ),
         },
         summary="Hand in a new version",
     )

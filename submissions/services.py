@@ -13,7 +13,6 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -26,7 +25,7 @@ from config import generations
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
 
-from . import deadlines, filechecks, receipts
+from . import check_bounds, deadlines, filechecks, receipts
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .models import (
     CalendarFeedToken,
@@ -402,16 +401,21 @@ def submission_create(
             f"the limit is {assignment.max_file_mb} MB.",
             code="too_large",
         )
-    upload.seek(0)
-    data = upload.read(rules.max_bytes + 1)
-    try:
-        checked = filechecks.check_file(
-            name=client_name if client_name is not None else (upload.name or ""),
-            data=data,
-            rules=rules,
-        )
-    except filechecks.FileRejected as exc:
-        raise SubmissionRefused(exc.message, code=exc.code) from exc
+    # Bounded (submissions/check_bounds.py): hand-ins per user and minute, checks per user
+    # and per process at once. The file is in memory only while it holds its turn; it is
+    # stored from the upload, which Django streamed to a temporary file.
+    check_bounds.hand_in_count(user_id=user.pk)
+    size = upload.size if upload.size is not None else rules.max_bytes + 1
+    with check_bounds.file_check_slot(user_id=user.pk, size=size):
+        upload.seek(0)
+        try:
+            checked = filechecks.check_file(
+                name=client_name if client_name is not None else (upload.name or ""),
+                data=upload.read(rules.max_bytes + 1),
+                rules=rules,
+            )
+        except filechecks.FileRejected as exc:
+            raise SubmissionRefused(exc.message, code=exc.code) from exc
 
     stored_name = None
     try:
@@ -438,7 +442,7 @@ def submission_create(
                 deadline_at=deadline,
                 signature="",
             )
-            submission.file.save(checked.safe_name, ContentFile(data), save=False)
+            submission.file.save(checked.safe_name, upload, save=False)
             stored_name = submission.file.name
             submission.save()
             submission.members.set(group.members.all())

@@ -142,6 +142,7 @@ def assignment_page(request, pk):
     accept = ",".join(ACCEPT[k] for k in assignment.accepted_kinds if k in ACCEPT)
     form = SubmissionForm(papers=papers, accept=accept)
     status = 200
+    headers: dict[str, str] = {}
     receipt = None
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, papers=papers, accept=accept)
@@ -157,6 +158,7 @@ def assignment_page(request, pk):
             except SubmissionRefused as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code
+                headers = exc.headers()
             else:
                 if submission.receipt_email_delayed:
                     emailed = (
@@ -184,7 +186,7 @@ def assignment_page(request, pk):
         shown = next((s for s in history if str(s.pk) == receipt_id), None)
         if shown is not None:
             receipt = services.submission_receipt(submission=shown)
-    return render(
+    response = render(
         request,
         "submissions/assignment.html",
         {
@@ -202,6 +204,9 @@ def assignment_page(request, pk):
         },
         status=status,
     )
+    for name, value in headers.items():  # Retry-After of a refusal that says "later"
+        response[name] = value
+    return response
 
 
 @login_required

@@ -325,3 +325,12 @@ ABSOLUTE_URL_OVERRIDES = {"courses.edition": _edition_url}
 # The scheme and host the site is served under, for links in e-mails (config/links.py).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 LECTERN_CALENDAR_LECTURE_MINUTES = env.int("LECTERN_CALENDAR_LECTURE_MINUTES", default=180)
+# Bounds on file checks (submissions/check_bounds.py, docs/file-checks.md "Bounds on checking").
+LECTERN_HAND_IN_RATE = env("LECTERN_HAND_IN_RATE", default="10/minute")  # per user
+LECTERN_FILE_CHECKS_PER_USER = env.int("LECTERN_FILE_CHECKS_PER_USER", default=1)
+LECTERN_FILE_CHECKS_PER_PROCESS = env.int("LECTERN_FILE_CHECKS_PER_PROCESS", default=2)
+LECTERN_FILE_CHECK_BYTES_PER_PROCESS = env.int(
+    "LECTERN_FILE_CHECK_BYTES_PER_PROCESS", default=24 * 1024 * 1024
+)
+LECTERN_FILE_CHECK_WAIT_SECONDS = env.float("LECTERN_FILE_CHECK_WAIT_SECONDS", default=10.0)
+LECTERN_FILE_CHECK_RETRY_AFTER = env.int("LECTERN_FILE_CHECK_RETRY_AFTER", default=10)
