@@ -1,7 +1,8 @@
 """Bounds on file checks, so that uploads cannot take the web tier from everyone else.
 
 Decision: docs/decisions/0014-file-check-bounds.md; the numbers: docs/file-checks.md,
-"Bounds on checking". Three bounds, each a refusal that says when to come back:
+"Bounds on checking". A hand-in takes a turn (``hand_in_turn``) before its file is read;
+three bounds, each a refusal that says when to come back:
 
 - **per user**, across processes (the shared cache): ``LECTERN_HAND_IN_RATE`` hand-ins a
   window (``too_many_hand_ins``, 429) and ``LECTERN_FILE_CHECKS_PER_USER`` checks at once
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from redis.exceptions import RedisError
 
 from config.throttling import increment
@@ -36,8 +38,12 @@ from .errors import CheckInProgress, ChecksBusy, HandInsThrottled
 
 logger = logging.getLogger(__name__)
 
+# What a multipart form adds to the file it carries (boundaries, headers, a paper id), for
+# judging an upload by its Content-Length before reading it.
+FORM_OVERHEAD_BYTES = 64 * 1024
 # A user's in-flight mark outlives a process killed mid-check by at most this long.
 _USER_MARK_SECONDS = 120
+_DISCARD_CHUNK = 256 * 1024
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -106,10 +112,21 @@ def _describe(seconds: int) -> str:
     return {1: "second", 60: "minute", 3600: "hour", 86400: "day"}[seconds]
 
 
+_held = threading.local()
+
+
 @contextmanager
-def file_check_slot(*, user_id: int, size: int) -> Iterator[None]:
-    """Hold a turn to check a file of ``size`` bytes for ``user_id``, or refuse with
-    ``CheckInProgress`` / ``ChecksBusy``."""
+def hand_in_turn(*, user_id: int, size: int) -> Iterator[None]:
+    """Count a hand-in of ``user_id`` and hold a turn to check a file of ``size`` bytes, or
+    refuse with ``HandInsThrottled``, ``CheckInProgress`` or ``ChecksBusy``.
+
+    Re-entrant per thread: the API takes the turn before it reads the upload (from its
+    ``Content-Length``), so a refusal costs no parsing, and ``submission_create``, which
+    takes it for every other path, then finds it held."""
+    if getattr(_held, "turn", False):
+        yield
+        return
+    hand_in_count(user_id=user_id)
     _claim_user(user_id)
     try:
         admitted = _gate.admit(
@@ -124,9 +141,11 @@ def file_check_slot(*, user_id: int, size: int) -> Iterator[None]:
                 f"Try again in {settings.LECTERN_FILE_CHECK_RETRY_AFTER} s.",
                 retry_after=settings.LECTERN_FILE_CHECK_RETRY_AFTER,
             )
+        _held.turn = True
         try:
             yield
         finally:
+            _held.turn = False
             _gate.release(size)
     finally:
         _release_user(user_id)
@@ -154,4 +173,13 @@ def _release_user(user_id: int) -> None:
     try:
         cache.decr(_user_key(user_id))
     except (ValueError, RedisError):  # the mark expired, or the cache is down
+        pass
+
+
+def discard_body(request: HttpRequest) -> None:
+    """Read what is left of the request's body, keeping none of it."""
+    try:
+        while request.read(_DISCARD_CHUNK):
+            pass
+    except OSError:  # the client went away
         pass

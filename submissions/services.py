@@ -402,11 +402,11 @@ def submission_create(
             code="too_large",
         )
     # Bounded (submissions/check_bounds.py): hand-ins per user and minute, checks per user
-    # and per process at once. The file is in memory only while it holds its turn; it is
-    # stored from the upload, which Django streamed to a temporary file.
-    check_bounds.hand_in_count(user_id=user.pk)
+    # and per process at once (the API has taken this turn already, before reading the
+    # upload). The file is in memory only while it holds its turn; it is stored from the
+    # upload, which Django streamed to a temporary file.
     size = upload.size if upload.size is not None else rules.max_bytes + 1
-    with check_bounds.file_check_slot(user_id=user.pk, size=size):
+    with check_bounds.hand_in_turn(user_id=user.pk, size=size):
         upload.seek(0)
         try:
             checked = filechecks.check_file(

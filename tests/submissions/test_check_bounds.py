@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import time_machine
@@ -39,6 +40,32 @@ def _bounds(settings):
     cache.clear()
 
 
+@contextmanager
+def held_elsewhere(user_id, size):
+    """A turn held by another request (a thread of this process) for the block's duration."""
+    taken, done = threading.Event(), threading.Event()
+    failure = []
+
+    def hold():
+        try:
+            with check_bounds.hand_in_turn(user_id=user_id, size=size):
+                taken.set()
+                done.wait(30)
+        except Exception as exc:  # noqa: BLE001 — reported below
+            failure.append(exc)
+            taken.set()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait(30)
+    assert not failure, failure
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(30)
+
+
 def _api(user):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
@@ -54,7 +81,7 @@ def _hand_in(api, assignment):
 
 @pytest.mark.django_db
 def test_a_user_has_one_file_checked_at_a_time(homework, group, other_group, alice, carol):
-    with check_bounds.file_check_slot(user_id=alice.pk, size=19 * MiB // 4):
+    with held_elsewhere(alice.pk, 19 * MiB // 4):
         # Alice's first file is still being checked (another thread, another process).
         second = _hand_in(_api(alice), homework)
         assert second.status_code == 429
@@ -71,7 +98,7 @@ def test_a_busy_process_answers_503_with_retry_after_and_stores_nothing(
     homework, group, other_group, alice, carol, settings
 ):
     settings.LECTERN_FILE_CHECKS_PER_PROCESS = 1
-    with check_bounds.file_check_slot(user_id=carol.pk, size=MiB):
+    with held_elsewhere(carol.pk, MiB):
         busy = _hand_in(_api(alice), homework)
     assert busy.status_code == 503
     assert busy.json()["error"] == "checks_busy"
@@ -87,7 +114,7 @@ def test_a_large_file_being_checked_turns_away_the_next_one_at_once(
 ):
     settings.LECTERN_FILE_CHECK_WAIT_SECONDS = 30  # a wait would show as a slow test
     settings.LECTERN_FILE_CHECK_BYTES_PER_PROCESS = 19 * MiB
-    with check_bounds.file_check_slot(user_id=carol.pk, size=19 * MiB):
+    with held_elsewhere(carol.pk, 19 * MiB):
         started = time.monotonic()
         busy = _hand_in(_api(alice), homework)  # a free slot, but no bytes left
         waited = time.monotonic() - started
@@ -102,7 +129,7 @@ def test_the_web_form_says_to_come_back_later(client, homework, group, alice, ca
     client.force_login(alice)
     url = reverse("submissions:assignment", args=[homework.pk])
     pdf = SimpleUploadedFile("report.pdf", filegen.pdf(filegen.text_pages(1)))
-    with check_bounds.file_check_slot(user_id=carol.pk, size=MiB):
+    with held_elsewhere(carol.pk, MiB):
         with time_machine.travel(BEFORE, tick=False):
             response = client.post(url, {"file": pdf})
     assert response.status_code == 503
@@ -126,6 +153,26 @@ def test_hand_ins_are_throttled_per_user_until_the_next_window(
         url = reverse("submissions-api:submission-create", args=[homework.pk])
         assert api.post(url, {"file": pdf}, format="multipart").status_code == 201
     assert Submission.objects.filter(group=group).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_busy_server_refuses_an_api_upload_before_reading_it(homework, group, alice, carol):
+    api = _api(alice)
+    url = reverse("submissions-api:submission-create", args=[homework.pk])
+    # Not even a valid form: read, it would be a 400.
+    junk = b"x" * (2 * MiB)
+    with held_elsewhere(carol.pk, 23 * MiB):
+        with time_machine.travel(BEFORE, tick=False):
+            busy = api.generic("POST", url, junk, content_type="multipart/form-data; boundary=B")
+    assert busy.status_code == 503 and busy.json()["error"] == "checks_busy"
+    too_big = api.generic(
+        "POST",
+        url,
+        b"",
+        content_type="multipart/form-data; boundary=B",
+        CONTENT_LENGTH=str(homework.max_file_mb * MiB * 5),  # not read: no honest mistake
+    )
+    assert too_big.status_code == 400 and too_big.json()["error"] == "too_large"
 
 
 def test_a_waiting_check_gets_the_turn_a_finished_one_frees():
