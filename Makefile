@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-dev demo clean lock
+.PHONY: run test lint format bench bench-flood install install-dev demo clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ format: install-dev
 
 bench: install-dev
 	bash bench/run.sh
+	$(PY) bench/flood.py
+
+## The upload flood alone (docs/performance.md, "Upload flood").
+bench-flood: install-dev
+	$(PY) bench/flood.py
 
 clean:
 	rm -rf var/test-media var/test.sqlite3 .pytest_cache

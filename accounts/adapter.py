@@ -2,6 +2,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from config.clientip import client_ip
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """Sign-up may be limited to the university's e-mail domains (LECTERN_SIGNUP_DOMAINS)."""
@@ -17,3 +19,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 + ")."
             )
         return email
+
+    def get_client_ip(self, request):
+        # The rate limits' address: the one rule of config/clientip.py (TRUSTED_PROXY_COUNT).
+        return client_ip(request)

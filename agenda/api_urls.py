@@ -1,7 +1,7 @@
 """The REST API (``/api/``): version 1 of the schedule, the OpenAPI schema and its docs page."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import api
 
@@ -20,6 +20,7 @@ urlpatterns = [
         name="edition-assignments",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # Swagger UI is served from drf-spectacular-sidecar's static files (no CDN).
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI is served from drf-spectacular-sidecar's static files (no CDN), and its
+    # start-up script from this URL with ?script, not inline: the CSP allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

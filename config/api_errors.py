@@ -17,10 +17,7 @@ from .errors import ApplicationError
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        response = Response(exc.body(), status=exc.status_code)
-        if exc.retry_after is not None:
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+        return Response(exc.body(), status=exc.status_code, headers=exc.headers())
     if isinstance(exc, DjangoValidationError):
         return Response({"error": "invalid", "detail": " ".join(exc.messages)}, status=400)
     return drf_exception_handler(exc, context)

@@ -16,7 +16,7 @@ class ApplicationError(Exception):
     status_code: ClassVar[int] = 400
     code: str = "invalid"
     # Seconds after which trying again may succeed (a ``Retry-After`` header), if known.
-    retry_after: ClassVar[int | None] = None
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, code: str | None = None):
         super().__init__(message)
@@ -27,6 +27,10 @@ class ApplicationError(Exception):
     def details(self) -> dict[str, Any]:
         """Fields clients get beside ``error`` and ``detail`` (JSON-ready)."""
         return {}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (``Retry-After``, …)."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "detail": self.message, **self.details()}

@@ -25,6 +25,8 @@ from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from .clientip import client_ip
+
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
@@ -84,6 +86,10 @@ class FixedWindowMixin(SimpleRateThrottle):
 
     def wait(self):
         return max(0.0, self.window_end - self.now)
+
+    def get_ident(self, request):
+        # The same client address as the login rate limits (TRUSTED_PROXY_COUNT).
+        return client_ip(request)
 
 
 def increment(cache, key: str, timeout: int, *, by: int = 1) -> int:

@@ -13,7 +13,8 @@ from accounts.models import User
 from config.uploads import RecordingMultiPartApiParser, client_file_name
 from courses.models import Membership
 
-from . import idempotency, selectors, services
+from . import check_bounds, idempotency, selectors, services
+from .errors import SubmissionRefused, TryLater
 from .models import GroupMembership, Submission
 from .serializers import (
     ApiErrorSerializer,
@@ -106,9 +107,15 @@ class SubmissionCreateApi(APIView):
             409: OpenApiResponse(
                 ApiErrorSerializer, description="Idempotency-Key already used for another file"
             ),
+            429: OpenApiResponse(
+                ApiErrorSerializer,
+                description="Too many hand-ins (too_many_hand_ins), or another of your files "
+                "is being checked (check_in_progress); see Retry-After",
+            ),
             503: OpenApiResponse(
                 ApiErrorSerializer,
-                description="storage_unavailable: nothing stored; retry after Retry-After",
+                description="The server is busy checking other files (checks_busy), or "
+                "storage_unavailable: nothing stored; see Retry-After",
             ),
         },
         summary="Hand in a new version",
@@ -118,20 +125,42 @@ class SubmissionCreateApi(APIView):
         key = request.headers.get("Idempotency-Key")
         if key is not None:
             idempotency.key_valid(key)
-        serializer = SubmissionInputSerializer(data=request.data)
-        if not serializer.is_valid():
-            # The body every refusal of this endpoint has ({"error", "detail"}, as documented),
-            # written by config.api_errors.
-            errors = serializer.errors.items()
-            raise ValidationError([f"{name}: {e}" for name, messages in errors for e in messages])
-        submission = services.submission_create(
-            user=request.user,
-            assignment=assignment,
-            upload=serializer.validated_data["file"],
-            paper_id=serializer.validated_data.get("paper"),
-            client_name=client_file_name(request, serializer.validated_data["file"]),
-            idempotency_key=key or "",
-        )
+        # The turn to be checked is taken before the upload is read, sized by Content-Length:
+        # a refusal (busy, too many hand-ins) costs no parsing of a 19 MB body.
+        limit = assignment.max_file_mb * 1024 * 1024
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        size = int(declared) if declared.isdigit() else limit
+        if size > limit + check_bounds.FORM_OVERHEAD_BYTES:
+            if size <= 4 * limit:  # an honest mistake gets its answer (see below)
+                check_bounds.discard_body(request._request)
+            raise SubmissionRefused(
+                f"The upload is {size / 1048576:.1f} MB; the limit is {assignment.max_file_mb} MB.",
+                code="too_large",
+            )
+        try:
+            with check_bounds.hand_in_turn(user_id=request.user.pk, size=size):
+                serializer = SubmissionInputSerializer(data=request.data)
+                if not serializer.is_valid():
+                    # The body every refusal of this endpoint has ({"error", "detail"}, as
+                    # documented), written by config.api_errors.
+                    errors = serializer.errors.items()
+                    raise ValidationError(
+                        [f"{name}: {e}" for name, messages in errors for e in messages]
+                    )
+                submission = services.submission_create(
+                    user=request.user,
+                    assignment=assignment,
+                    upload=serializer.validated_data["file"],
+                    paper_id=serializer.validated_data.get("paper"),
+                    client_name=client_file_name(request, serializer.validated_data["file"]),
+                    idempotency_key=key or "",
+                )
+        except TryLater:
+            # Refused before the body was read: read (and drop) it before answering. A server
+            # that answers while the client still sends resets the connection under it, and
+            # the client sees that instead of Retry-After. Reading costs far less than parsing.
+            check_bounds.discard_body(request._request)
+            raise
         receipt = services.submission_receipt(submission=submission)
         data = {
             **ReceiptSerializer(receipt).data,

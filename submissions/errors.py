@@ -34,3 +34,38 @@ class DeadlinePassed(SubmissionRefused):
 class NotAllowed(SubmissionRefused):
     status_code = 403
     code = "not_allowed"
+
+
+class TryLater(SubmissionRefused):
+    """Not refused for what was sent but for when: the same request later may pass.
+    Carries ``Retry-After`` (seconds)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+    def details(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
+
+class ChecksBusy(TryLater):
+    """This process checks as many files as it may (docs/file-checks.md)."""
+
+    status_code = 503
+    code = "checks_busy"
+
+
+class CheckInProgress(TryLater):
+    """The user's previous file is still being checked."""
+
+    status_code = 429
+    code = "check_in_progress"
+
+
+class HandInsThrottled(TryLater):
+    """The user handed in more often than LECTERN_HAND_IN_RATE."""
+
+    status_code = 429
+    code = "too_many_hand_ins"

@@ -153,6 +153,9 @@ def serve(control_fd: int, handler: Callable[[dict, bytes], dict] = check) -> No
     check the web process gave up on (it closed the status socket)."""
     for module in _PARSER_MODULES.values():
         importlib.import_module(module)
+    # Checks yield the CPU to the web threads: a flood of large files slows the checks,
+    # not the pages (docs/file-checks.md, "Bounds on checking"). Children inherit it.
+    os.nice(10)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a dev server is not for us
     control = socket.socket(fileno=control_fd)
     control.setblocking(False)

@@ -13,7 +13,6 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -26,7 +25,7 @@ from config import generations, storage
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
 
-from . import deadlines, filechecks, idempotency, receipts
+from . import check_bounds, deadlines, filechecks, idempotency, receipts
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .models import (
     CalendarFeedToken,
@@ -412,16 +411,21 @@ def submission_create(
             f"the limit is {assignment.max_file_mb} MB.",
             code="too_large",
         )
-    upload.seek(0)
-    data = upload.read(rules.max_bytes + 1)
-    try:
-        checked = filechecks.check_file(
-            name=client_name if client_name is not None else (upload.name or ""),
-            data=data,
-            rules=rules,
-        )
-    except filechecks.FileRejected as exc:
-        raise SubmissionRefused(exc.message, code=exc.code) from exc
+    # Bounded (submissions/check_bounds.py): hand-ins per user and minute, checks per user
+    # and per process at once (the API has taken this turn already, before reading the
+    # upload). The file is in memory only while it holds its turn; it is stored from the
+    # upload, which Django streamed to a temporary file.
+    size = upload.size if upload.size is not None else rules.max_bytes + 1
+    with check_bounds.hand_in_turn(user_id=user.pk, size=size):
+        upload.seek(0)
+        try:
+            checked = filechecks.check_file(
+                name=client_name if client_name is not None else (upload.name or ""),
+                data=upload.read(rules.max_bytes + 1),
+                rules=rules,
+            )
+        except filechecks.FileRejected as exc:
+            raise SubmissionRefused(exc.message, code=exc.code) from exc
 
     stored_name = None
     try:
@@ -456,10 +460,11 @@ def submission_create(
                 idempotency_key=idempotency_key,
             )
             # A full or unavailable store: 503, and no partial file left (config/storage.py).
+            upload.seek(0)
             stored_name = storage.save_or_unavailable(
                 Submission.file.field.storage,
                 Submission.file.field.generate_filename(submission, checked.safe_name),
-                ContentFile(data),
+                upload,
             )
             submission.file = stored_name
             submission.save()

@@ -21,7 +21,6 @@ from courses import permissions
 from courses import services as course_services
 
 from . import idempotency, preview_services, selectors, services
-from .errors import SubmissionRefused
 from .forms import (
     EnrolmentForm,
     GroupCreateForm,
@@ -147,8 +146,8 @@ def assignment_page(request, pk):
         papers=papers, accept=accept, initial={"handin_token": secrets.token_urlsafe(24)}
     )
     status = 200
+    headers: dict[str, str] = {}
     receipt = None
-    retry_after = None
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, papers=papers, accept=accept)
         if form.is_valid():
@@ -164,7 +163,8 @@ def assignment_page(request, pk):
                 )
             except ApplicationError as exc:  # refused, already used, storage unavailable
                 form.add_error(None, exc.message)
-                status, retry_after = exc.status_code, exc.retry_after
+                status = exc.status_code
+                headers = exc.headers()
             else:
                 if submission.replayed:
                     messages.info(
@@ -218,8 +218,8 @@ def assignment_page(request, pk):
         },
         status=status,
     )
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
+    for name, value in headers.items():  # Retry-After of a refusal that says "later"
+        response[name] = value
     return response
 
 

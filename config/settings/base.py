@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from config.breaker import BreakerConnection
 
@@ -22,6 +23,10 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="lectern-insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies in front of Lectern append the client's address to
+# X-Forwarded-For (nginx's $proxy_add_x_forwarded_for). 0: the header is ignored. The one
+# rule for the client address (config/clientip.py): login rate limits and API throttles.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "allauth",
     "allauth.account",
     "accounts",
@@ -48,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,6 +65,26 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Content-Security-Policy on every response (django-csp; docs/security.md). No inline script
+# anywhere: scripts are static files of this site (the API docs load Swagger UI's start-up
+# script from /api/docs/?script). A template that ever needs an inline script gives it
+# nonce="{{ request.csp_nonce }}". Inline styles stay allowed: the admin, DRF's browsable
+# API and Swagger UI write style attributes and <style> elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -83,10 +110,18 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a write is in flight; the busy timeout turns
-    # brief lock contention into a wait instead of "database is locked".
+    # Concurrent writers wait their turn instead of failing with "database is locked":
+    # - every transaction begins IMMEDIATE, taking the write lock first (waiting for it). A
+    #   DEFERRED one that reads and then writes cannot wait: SQLite fails it at once when
+    #   another connection writes, whatever the timeout (two groups handing in at once);
+    # - the busy timeout (seconds) is how long a writer waits for the lock;
+    # - WAL lets readers go on while a write is in flight (pages stay up during hand-ins).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -117,6 +152,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# Rate limits (docs/decisions/0016-trusted-proxies.md). A university NAT puts hundreds of
+# students behind one address, so per-address limits are generous and failed logins are
+# limited per account: 5 wrong passwords for one account in 5 minutes, then that account's
+# logins wait. The per-address failure cap only stops one address guessing many accounts.
+ACCOUNT_RATE_LIMITS = {
+    "login": "1000/m/ip",
+    "login_failed": "5/5m/key,100/m/ip",
+    "signup": "100/m/ip",
+    "reset_password": "100/m/ip,5/m/key",
+    "reset_password_from_key": "100/m/ip",
+}
 # Only these e-mail domains may sign up (empty: any), e.g. "student.uliege.be,uliege.be".
 LECTERN_SIGNUP_DOMAINS = [d.lower() for d in env.list("LECTERN_SIGNUP_DOMAINS", default=[])]
 
@@ -254,6 +300,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # The throttles identify clients with config/clientip.py, which reads the same setting.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -305,3 +353,12 @@ ABSOLUTE_URL_OVERRIDES = {"courses.edition": _edition_url}
 # The scheme and host the site is served under, for links in e-mails (config/links.py).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 LECTERN_CALENDAR_LECTURE_MINUTES = env.int("LECTERN_CALENDAR_LECTURE_MINUTES", default=180)
+# Bounds on file checks (submissions/check_bounds.py, docs/file-checks.md "Bounds on checking").
+LECTERN_HAND_IN_RATE = env("LECTERN_HAND_IN_RATE", default="10/minute")  # per user
+LECTERN_FILE_CHECKS_PER_USER = env.int("LECTERN_FILE_CHECKS_PER_USER", default=1)
+LECTERN_FILE_CHECKS_PER_PROCESS = env.int("LECTERN_FILE_CHECKS_PER_PROCESS", default=2)
+LECTERN_FILE_CHECK_BYTES_PER_PROCESS = env.int(
+    "LECTERN_FILE_CHECK_BYTES_PER_PROCESS", default=24 * 1024 * 1024
+)
+LECTERN_FILE_CHECK_WAIT_SECONDS = env.float("LECTERN_FILE_CHECK_WAIT_SECONDS", default=10.0)
+LECTERN_FILE_CHECK_RETRY_AFTER = env.int("LECTERN_FILE_CHECK_RETRY_AFTER", default=10)
