@@ -248,6 +248,16 @@ def extension_grant(
         raise ValidationError("The group and the assignment belong to different editions.")
     if days < 0 or hours < 0 or (days == 0 and hours == 0):
         raise ValidationError("An extension is a positive number of days and/or hours.")
+    # The group's end time must exist on the clock (not 02:59 on the night of the spring DST
+    # change); rows that hold one anyway are read by the rule of decision 0013.
+    problem = deadlines.extended_deadline_problem(
+        due_at=assignment.due_at,
+        tz_name=assignment.edition.timezone,
+        extension_days=days,
+        extension_hours=hours,
+    )
+    if problem:
+        raise ValidationError({"hours": problem})
     extension, _ = Extension.objects.update_or_create(
         assignment=assignment,
         group=group,
