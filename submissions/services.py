@@ -124,11 +124,17 @@ def _lock_group(group_id: int) -> StudentGroup:
 
 
 @transaction.atomic
-def group_join(*, user: User, code: str) -> StudentGroup:
-    """A student joins a classmate's group with its code."""
+def group_join(*, user: User, code: str, edition: Edition | None = None) -> StudentGroup:
+    """A student joins a classmate's group with its code.
+
+    ``edition`` is the edition the student joins in (the group page's): a code of another
+    edition's group is refused before anything is written.
+    """
     found = StudentGroup.objects.filter(join_code=code.strip()).first()
     if found is None:
         raise ValidationError({"code": "No group has this code."})
+    if edition is not None and found.edition_id != edition.pk:
+        raise ValidationError({"code": "This code belongs to another edition's group."})
     group = _lock_group(found.pk)
     _require_student(user, group.edition)
     if groups_locked(group.edition):

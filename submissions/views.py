@@ -102,10 +102,8 @@ def group_page(request, slug):
                 join_form = GroupJoinForm(request.POST, prefix="join")
                 if join_form.is_valid():
                     joined = services.group_join(
-                        user=request.user, code=join_form.cleaned_data["code"]
+                        user=request.user, edition=edition, code=join_form.cleaned_data["code"]
                     )
-                    if joined.edition_id != edition.pk:
-                        raise ValidationError("This code belongs to another edition's group.")
                     messages.success(request, f"You joined {joined.name}.")
                     return redirect("submissions:group", slug=slug)
             elif action == "leave":
