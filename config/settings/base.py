@@ -114,6 +114,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_FORMS = {
+    # The allow-list (LECTERN_SIGNUP_DOMAINS) applies to new addresses only, not to reset.
+    "signup": "accounts.allauth_forms.AllowListSignupForm",
+    "add_email": "accounts.allauth_forms.AllowListAddEmailForm",
+}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 # Only these e-mail domains may sign up (empty: any), e.g. "student.uliege.be,uliege.be".
 LECTERN_SIGNUP_DOMAINS = [d.lower() for d in env.list("LECTERN_SIGNUP_DOMAINS", default=[])]

@@ -64,9 +64,7 @@ def test_an_extension_past_the_gap_is_granted(spring_homework, group, ta):
     assert deadline == dt.datetime(2027, 3, 28, 1, 59, tzinfo=UTC)  # 03:59 CEST
 
 
-def test_the_admin_refuses_it_with_a_message_and_saves_nothing(
-    spring_homework, group, instructor
-):
+def test_the_admin_refuses_it_with_a_message_and_saves_nothing(spring_homework, group, instructor):
     client = Client()
     client.force_login(instructor)
     response = client.post(
