@@ -323,8 +323,19 @@ def proposal_review_delete(*, review: ProposalReview) -> None:
 # --- submissions ------------------------------------------------------------------------
 
 
+def _derive_receipt_key(secret: str) -> bytes:
+    return hashlib.sha256(b"lectern-receipt:" + secret.encode()).digest()
+
+
 def receipt_key() -> bytes:
-    return hashlib.sha256(b"lectern-receipt:" + settings.SECRET_KEY.encode()).digest()
+    """The key receipts are signed with, derived from ``SECRET_KEY``."""
+    return _derive_receipt_key(settings.SECRET_KEY)
+
+
+def receipt_keys() -> list[bytes]:
+    """The keys a receipt may be verified with: the current one, then one per
+    ``SECRET_KEY_FALLBACKS`` entry, so a rotated secret keeps old receipts verifiable."""
+    return [receipt_key(), *(_derive_receipt_key(k) for k in settings.SECRET_KEY_FALLBACKS)]
 
 
 def group_effective_deadline(*, assignment: Assignment, group: StudentGroup) -> dt.datetime:
@@ -529,7 +540,7 @@ def receipt_verify(*, text: str, user: User | None = None) -> tuple[bool, str]:
         receipt = receipts.parse(text)
     except receipts.InvalidReceipt as exc:
         return False, str(exc)
-    if not receipts.signature_valid(receipt, receipt_key()):
+    if not receipts.signature_valid(receipt, receipt_keys()):
         return False, (
             "The signature does not match: this receipt was not issued by this server "
             "or was edited."
@@ -542,7 +553,8 @@ def receipt_verify(*, text: str, user: User | None = None) -> tuple[bool, str]:
     )
     if submission is None:
         return False, "The signature is valid but no such submission is stored."
-    if submission_receipt(submission=submission) != receipt:
+    # Fields only: a receipt signed under a fallback key has another signature.
+    if submission_receipt(submission=submission).payload() != receipt.payload():
         return False, "The signature is valid but the stored submission differs from the receipt."
     return True, (
         f"Valid receipt: {receipt.assignment}, group {receipt.group}, version {receipt.version}, "
