@@ -1,5 +1,7 @@
-"""Refuse junk before any view sees it: NUL characters and bytes that are not UTF-8 in the
-path, the query string, the headers and url-encoded form bodies (issue 10, case 8).
+"""Refuse junk before any view sees it: NUL characters in the path, the query string, the
+headers and url-encoded form bodies, and bytes that are not UTF-8 in the query string and
+form bodies (issue 10, case 8). (Django itself keeps non-UTF-8 bytes of the path
+percent-encoded, so such a path is an ordinary 404.)
 
 PostgreSQL cannot store or compare a string holding NUL ("A string literal cannot contain
 NUL (0x00) characters" is a ValueError from the driver), so ``/calendar/%00.ics``,
@@ -33,13 +35,8 @@ def _query_problem(query: str, where: str) -> str | None:
 def problem(request: HttpRequest) -> str | None:
     """What is wrong with ``request``'s bytes, or None."""
     meta = request.META
-    # WSGI gives the path as bytes decoded as latin-1.
-    raw_path = meta.get("PATH_INFO", "")
-    try:
-        path = raw_path.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return "The address is not valid UTF-8."
-    if "\x00" in path:
+    # Bytes of the path that are not UTF-8 are kept percent-encoded by Django (a 404).
+    if "\x00" in request.path_info:
         return "The address contains a NUL character."
     query = meta.get("QUERY_STRING", "")
     if query and (found := _query_problem(query, "query string")):

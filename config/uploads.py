@@ -16,7 +16,6 @@ from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.utils.datastructures import ImmutableList
 from rest_framework import parsers
 
-
 # Django cuts longer names to 255 characters (``UploadedFile``); the file checks refuse them.
 MAX_NAME_CHARS = 255
 

@@ -14,7 +14,8 @@ class GroupJoinForm(forms.Form):
 
 
 class SubmissionForm(forms.Form):
-    file = forms.FileField(label="File")
+    # An empty file is refused by the file checks, with their message and code (``empty``).
+    file = forms.FileField(label="File", allow_empty_file=True)
     paper = forms.ChoiceField(label="Paper", required=False)
 
     def __init__(self, *args, papers=(), accept="", **kwargs):
