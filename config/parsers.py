@@ -9,6 +9,7 @@ more than a small object, so bodies are limited to ``MAX_BYTES`` and ``MAX_DEPTH
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rest_framework.parsers import JSONParser
@@ -34,6 +35,7 @@ def depth(value: Any) -> int:
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

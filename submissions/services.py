@@ -323,8 +323,9 @@ def proposal_review_delete(*, review: ProposalReview) -> None:
 # --- submissions ------------------------------------------------------------------------
 
 
-def _derive_receipt_key(secret: str) -> bytes:
-    return hashlib.sha256(b"lectern-receipt:" + secret.encode()).digest()
+def _derive_receipt_key(secret: str | bytes) -> bytes:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(b"lectern-receipt:" + raw).digest()
 
 
 def receipt_key() -> bytes:
