@@ -120,16 +120,18 @@ class Assignment(models.Model):
                     f"(got {unknown or 'none'})."
                 }
             )
-        try:
-            self.due_at  # noqa: B018 — the local time must exist in the edition's zone
+        try:  # the local time must exist in the edition's zone
+            timeutils.localize(self.due_date, self.due_time, self.edition.timezone)
         except timeutils.NonexistentLocalTime as exc:
             raise ValidationError({"due_time": str(exc)}) from exc
 
     @property
     def due_at(self) -> dt.datetime:
         """The deadline as an aware instant: the local date and time in the edition's zone
-        (precondition: the edition is loaded, e.g. ``select_related("edition")``)."""
-        return timeutils.localize(self.due_date, self.due_time, self.edition.timezone)
+        (precondition: the edition is loaded, e.g. ``select_related("edition")``). Saves
+        refuse a local time in a DST gap (``clean``); one stored anyway (a new time-zone
+        database) is read by the rule of docs/decisions/0018-dst-gap-rule.md."""
+        return timeutils.resolve(self.due_date, self.due_time, self.edition.timezone)
 
     @property
     def deadline_label(self) -> str:

@@ -3,7 +3,9 @@
 drf-spectacular documents what a view declares. The framework itself also answers 401 to an
 anonymous client of a view that needs a user (token authentication comes first, so 401 with
 ``WWW-Authenticate``, not 403), 404 when a path parameter names nothing or a page number is
-out of range, and 429 when a throttle trips. Those answers are added here, once, so that the
+out of range, 429 when a throttle trips, 400 when the request guard finds NUL or bytes that
+are not UTF-8 (``config/request_guard.py``) and 413 for an oversized JSON body
+(``config/parsers.py``). Those answers are added here, once, so that the
 schema lists every status the API really returns (the fuzz tests hold it to that) without
 repeating them on each view. A status a view declares itself wins.
 """
@@ -23,6 +25,12 @@ ERROR = {
 NOT_AUTHENTICATED = OpenApiResponse(ERROR, description="No or invalid credentials.")
 NOT_FOUND = OpenApiResponse(ERROR, description="No such object for you, or no such page.")
 THROTTLED = OpenApiResponse(ERROR, description="Too many requests.")
+BAD_BYTES = OpenApiResponse(
+    ERROR,
+    description="NUL or bytes that are not UTF-8 in the address, the parameters or the headers "
+    "(`invalid_characters`), or a JSON body nested too deeply (`too_deep`).",
+)
+TOO_LARGE = OpenApiResponse(ERROR, description="The JSON body is larger than 1 MiB (`too_large`).")
 
 
 class LecternAutoSchema(AutoSchema):
@@ -30,7 +38,9 @@ class LecternAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        extra = {"429": THROTTLED}
+        extra = {"400": BAD_BYTES, "429": THROTTLED}
+        if self.method in ("POST", "PUT", "PATCH"):
+            extra["413"] = TOO_LARGE
         if self._needs_user():
             extra["401"] = NOT_AUTHENTICATED
         if "{" in self.path or self._is_paginated():
@@ -38,6 +48,11 @@ class LecternAutoSchema(AutoSchema):
         for code, response in extra.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, None, direction)
+            elif code == "400":
+                # The view's own 400 (its validation errors) or the request guard's.
+                for media in responses[code].get("content", {}).values():
+                    if "schema" in media:
+                        media["schema"] = {"anyOf": [media["schema"], ERROR]}
         return responses
 
     def _needs_user(self) -> bool:

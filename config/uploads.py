@@ -3,8 +3,9 @@
 Django's multipart parser silently reduces ``../../etc/passwd.pdf`` to ``passwd.pdf``. That is
 safe (Lectern stores files under random names anyway), but a product that refuses bad input
 says so: this parser records every client file name that has path components, control
-characters or is just dots, on ``request.unsafe_upload_names``, and the upload views refuse
-the hand-in with a message.
+characters, is just dots or is longer than 255 characters (which Django would cut), on
+``request.unsafe_upload_names``, and the upload views (the page, the API, the admin) refuse
+the hand-in with a message (``bad_name``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.utils.datastructures import ImmutableList
 from rest_framework import parsers
 
+# Django cuts longer names to 255 characters (``UploadedFile``); the file checks refuse them.
+MAX_NAME_CHARS = 255
+
 
 def is_unsafe_name(raw: str) -> bool:
+    """A name Django would change: folders, control characters, only dots, or too long."""
     return (
-        "/" in raw
+        len(raw) > MAX_NAME_CHARS
+        or "/" in raw
         or "\\" in raw
         or raw.strip() in {"", ".", ".."}
         or any(not ch.isprintable() for ch in raw)

@@ -38,6 +38,21 @@ def localize(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
     return aware
 
 
+def resolve(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
+    """Like ``localize``, but a time in the spring gap never raises: it is read at the UTC
+    offset in force *before* the clocks moved (02:59 on the night Brussels goes from CET to
+    CEST is 02:59 CET, i.e. 03:59 CEST). Nothing that exists ends earlier than asked.
+
+    For reads only (docs/decisions/0018-dst-gap-rule.md): writes refuse such times with
+    ``localize``; this is the rule for rows that hold one anyway (older data, a new
+    time-zone database).
+    """
+    naive = dt.datetime.combine(day, at.replace(tzinfo=None))
+    # PEP 495: fold=0 maps a time in a gap with the offset before the transition.
+    tz = ZoneInfo(tz_name)
+    return naive.replace(tzinfo=tz, fold=0).astimezone(dt.UTC).astimezone(tz)
+
+
 def to_local(moment: dt.datetime, tz_name: str) -> dt.datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
@@ -45,12 +60,22 @@ def to_local(moment: dt.datetime, tz_name: str) -> dt.datetime:
 
 
 def shift_wall_clock(
-    moment: dt.datetime, tz_name: str, *, days: int = 0, hours: int = 0, minutes: int = 0
+    moment: dt.datetime,
+    tz_name: str,
+    *,
+    days: int = 0,
+    hours: int = 0,
+    minutes: int = 0,
+    strict: bool = True,
 ) -> dt.datetime:
-    """Move ``moment`` by a wall-clock amount in ``tz_name`` (DST-safe: 23:59 stays 23:59)."""
+    """Move ``moment`` by a wall-clock amount in ``tz_name`` (DST-safe: 23:59 stays 23:59).
+
+    A result in the spring gap raises ``NonexistentLocalTime``, or with ``strict=False`` is
+    resolved by ``resolve``'s rule.
+    """
     local = to_local(moment, tz_name).replace(tzinfo=None)
     moved = local + dt.timedelta(days=days, hours=hours, minutes=minutes)
-    return localize(moved.date(), moved.time(), tz_name)
+    return (localize if strict else resolve)(moved.date(), moved.time(), tz_name)
 
 
 def shift_date_by_weeks(day: dt.date, weeks: int) -> dt.date:

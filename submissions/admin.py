@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from accounts.models import User
+from config.uploads import client_file_name
 from courses import permissions
 from courses.admin import EditionScopedAdmin, ReadOnlyAdminMixin, ServiceErrorsAsMessages
 
@@ -155,7 +156,7 @@ class SubmissionAddForm(forms.ModelForm):
     """Staff hand in on a student's behalf; the same acceptance service decides."""
 
     student = forms.ModelChoiceField(queryset=User.objects.all(), help_text="A member of the group")
-    upload = forms.FileField(label="File")
+    upload = forms.FileField(label="File", allow_empty_file=True)  # the checks say "empty"
 
     class Meta:
         model = Submission
@@ -251,6 +252,8 @@ class SubmissionAdmin(EditionScopedAdmin):
                 assignment=form.cleaned_data["assignment"],
                 upload=form.cleaned_data["upload"],
                 paper_id=form.cleaned_data["paper"].pk if form.cleaned_data.get("paper") else None,
+                # The name as sent: one Django would cut or strip is refused, as on the page.
+                client_name=client_file_name(request, form.cleaned_data["upload"]),
             )
         except SubmissionRefused as exc:
             raise ValidationError(exc.message) from exc

@@ -23,15 +23,36 @@ def effective_deadline(
     """The instant after which nothing is accepted for one group.
 
     The extension is added to the local wall-clock time (23:59 + 2 days is 23:59 two days
-    later, whatever DST does in between); the grace period is real elapsed time.
+    later, whatever DST does in between); the grace period is real elapsed time. A moved
+    time in the spring gap (23:59 + 3 hours on the night the clocks go forward) is refused
+    when granted (``extended_deadline_problem``); read, it never raises: it is taken at the
+    offset before the change (docs/decisions/0018-dst-gap-rule.md).
     """
     moved = due_at
     if extension_days or extension_hours:
         moved = timeutils.shift_wall_clock(
-            due_at, tz_name, days=extension_days, hours=extension_hours
+            due_at, tz_name, days=extension_days, hours=extension_hours, strict=False
         )
     # In UTC: adding a timedelta to a zoned datetime would add wall-clock time.
     return moved.astimezone(dt.UTC) + dt.timedelta(minutes=grace_minutes)
+
+
+def extended_deadline_problem(
+    *, due_at: dt.datetime, tz_name: str, extension_days: int, extension_hours: int
+) -> str | None:
+    """Why an extension cannot be granted as asked (its local end time does not exist in the
+    edition's zone), or None."""
+    try:
+        timeutils.shift_wall_clock(due_at, tz_name, days=extension_days, hours=extension_hours)
+    except timeutils.NonexistentLocalTime:
+        local = timeutils.to_local(due_at, tz_name).replace(tzinfo=None)
+        moved = local + dt.timedelta(days=extension_days, hours=extension_hours)
+        return (
+            f"This extension would end at {moved:%H:%M} on {moved:%a} {moved.day} "
+            f"{moved:%b %Y}, a time that does not exist in {tz_name} (the clocks go forward "
+            "that night). Give one hour more or less, or whole days."
+        )
+    return None
 
 
 def for_group(assignment, extension=None) -> dt.datetime:

@@ -14,7 +14,8 @@ class GroupJoinForm(forms.Form):
 
 
 class SubmissionForm(forms.Form):
-    file = forms.FileField(label="File")
+    # An empty file is refused by the file checks, with their message and code (``empty``).
+    file = forms.FileField(label="File", allow_empty_file=True)
     paper = forms.ChoiceField(label="Paper", required=False)
     # One-time token: a double click or a browser retry of this form hands in once
     # (submissions/idempotency.py). A new one comes with each rendering of an unbound form.

@@ -11,7 +11,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 
 from courses import timeutils
 
@@ -46,7 +48,13 @@ class Receipt:
 
 
 class InvalidReceipt(ValueError):
-    pass
+    """Not a receipt this module can read; the message starts with "Invalid receipt"."""
+
+
+# A receipt is well under a kilobyte; anything far larger is not one (and is not parsed).
+MAX_RECEIPT_CHARS = 64 * 1024
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+_FIELD_TYPES: dict[str, type] = {f.name: (int if f.type == "int" else str) for f in fields(Receipt)}
 
 
 def build(
@@ -90,16 +98,59 @@ def _with_signature(receipt: Receipt, key: bytes) -> Receipt:
 
 
 def parse(text: str) -> Receipt:
+    """The receipt in ``text``, or ``InvalidReceipt``: never another exception, whatever the
+    text (too long, too deeply nested, a list, a number, a field of the wrong type, a
+    signature that is not 64 lowercase hexadecimal digits)."""
+    if not isinstance(text, str):
+        raise InvalidReceipt("Invalid receipt: not text.")
+    if len(text) > MAX_RECEIPT_CHARS:
+        raise InvalidReceipt(
+            f"Invalid receipt: {len(text)} characters; a receipt has far fewer "
+            f"(at most {MAX_RECEIPT_CHARS})."
+        )
     try:
-        fields = json.loads(text)
-        return Receipt(**fields)
-    except (ValueError, TypeError) as exc:
-        raise InvalidReceipt(f"Not a Lectern receipt: {exc}") from exc
+        document = json.loads(text)
+    except RecursionError:
+        raise InvalidReceipt("Invalid receipt: nested too deeply.") from None
+    except ValueError as exc:
+        raise InvalidReceipt(f"Invalid receipt: not JSON ({exc}).") from None
+    if not isinstance(document, dict):
+        raise InvalidReceipt("Invalid receipt: not a JSON object.")
+    if set(document) != set(_FIELD_TYPES):
+        missing = sorted(set(_FIELD_TYPES) - set(document))
+        extra = sorted(set(document) - set(_FIELD_TYPES))
+        raise InvalidReceipt(
+            "Invalid receipt: "
+            + "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(extra)[:200]}" if extra else "",
+                )
+                if part
+            )
+            + "."
+        )
+    for name, kind in _FIELD_TYPES.items():
+        value = document[name]
+        # bool is an int to Python, not to a receipt.
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InvalidReceipt(f"Invalid receipt: {name} must be {kind.__name__}.")
+    if not _SIGNATURE.fullmatch(document["signature"]):
+        raise InvalidReceipt(
+            "Invalid receipt: the signature must be 64 lowercase hexadecimal digits."
+        )
+    return Receipt(**document)
 
 
-def signature_valid(receipt: Receipt, key: bytes) -> bool:
-    expected = _with_signature(receipt, key).signature
-    return hmac.compare_digest(expected, receipt.signature)
+def signature_valid(receipt: Receipt, keys: bytes | Sequence[bytes]) -> bool:
+    """Whether ``receipt`` was signed under one of ``keys`` (the current key first, then
+    those of ``SECRET_KEY_FALLBACKS``, so receipts survive a key rotation)."""
+    for key in [keys] if isinstance(keys, bytes) else keys:
+        expected = _with_signature(receipt, key).signature
+        if hmac.compare_digest(expected.encode(), receipt.signature.encode()):
+            return True
+    return False
 
 
 def message_id(*, submission_id: int, sha256: str, domain: str) -> str:

@@ -5,7 +5,8 @@ from .models import Submission
 
 class SubmissionInputSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="PDF, Jupyter notebook or ZIP, as the assignment accepts"
+        help_text="PDF, Jupyter notebook or ZIP, as the assignment accepts",
+        allow_empty_file=True,  # refused by the file checks, with their code (``empty``)
     )
     paper = serializers.IntegerField(
         required=False, help_text="For reading reports: the id of the chosen paper"

@@ -123,11 +123,17 @@ def _lock_group(group_id: int) -> StudentGroup:
 
 
 @transaction.atomic
-def group_join(*, user: User, code: str) -> StudentGroup:
-    """A student joins a classmate's group with its code."""
+def group_join(*, user: User, code: str, edition: Edition | None = None) -> StudentGroup:
+    """A student joins a classmate's group with its code.
+
+    ``edition`` is the edition the student joins in (the group page's): a code of another
+    edition's group is refused before anything is written.
+    """
     found = StudentGroup.objects.filter(join_code=code.strip()).first()
     if found is None:
         raise ValidationError({"code": "No group has this code."})
+    if edition is not None and found.edition_id != edition.pk:
+        raise ValidationError({"code": "This code belongs to another edition's group."})
     group = _lock_group(found.pk)
     _require_student(user, group.edition)
     if groups_locked(group.edition):
@@ -247,6 +253,16 @@ def extension_grant(
         raise ValidationError("The group and the assignment belong to different editions.")
     if days < 0 or hours < 0 or (days == 0 and hours == 0):
         raise ValidationError("An extension is a positive number of days and/or hours.")
+    # The group's end time must exist on the clock (not 02:59 on the night of the spring DST
+    # change); rows that hold one anyway are read by the rule of decision 0013.
+    problem = deadlines.extended_deadline_problem(
+        due_at=assignment.due_at,
+        tz_name=assignment.edition.timezone,
+        extension_days=days,
+        extension_hours=hours,
+    )
+    if problem:
+        raise ValidationError({"hours": problem})
     extension, _ = Extension.objects.update_or_create(
         assignment=assignment,
         group=group,
@@ -306,8 +322,20 @@ def proposal_review_delete(*, review: ProposalReview) -> None:
 # --- submissions ------------------------------------------------------------------------
 
 
+def _derive_receipt_key(secret: str | bytes) -> bytes:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(b"lectern-receipt:" + raw).digest()
+
+
 def receipt_key() -> bytes:
-    return hashlib.sha256(b"lectern-receipt:" + settings.SECRET_KEY.encode()).digest()
+    """The key receipts are signed with, derived from ``SECRET_KEY``."""
+    return _derive_receipt_key(settings.SECRET_KEY)
+
+
+def receipt_keys() -> list[bytes]:
+    """The keys a receipt may be verified with: the current one, then one per
+    ``SECRET_KEY_FALLBACKS`` entry, so a rotated secret keeps old receipts verifiable."""
+    return [receipt_key(), *(_derive_receipt_key(k) for k in settings.SECRET_KEY_FALLBACKS)]
 
 
 def group_effective_deadline(*, assignment: Assignment, group: StudentGroup) -> dt.datetime:
@@ -551,7 +579,7 @@ def receipt_verify(*, text: str, user: User | None = None) -> tuple[bool, str]:
         receipt = receipts.parse(text)
     except receipts.InvalidReceipt as exc:
         return False, str(exc)
-    if not receipts.signature_valid(receipt, receipt_key()):
+    if not receipts.signature_valid(receipt, receipt_keys()):
         return False, (
             "The signature does not match: this receipt was not issued by this server "
             "or was edited."
@@ -564,7 +592,8 @@ def receipt_verify(*, text: str, user: User | None = None) -> tuple[bool, str]:
     )
     if submission is None:
         return False, "The signature is valid but no such submission is stored."
-    if submission_receipt(submission=submission) != receipt:
+    # Fields only: a receipt signed under a fallback key has another signature.
+    if submission_receipt(submission=submission).payload() != receipt.payload():
         return False, "The signature is valid but the stored submission differs from the receipt."
     return True, (
         f"Valid receipt: {receipt.assignment}, group {receipt.group}, version {receipt.version}, "

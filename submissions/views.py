@@ -20,7 +20,7 @@ from config.uploads import client_file_name
 from courses import permissions
 from courses import services as course_services
 
-from . import idempotency, preview_services, selectors, services
+from . import idempotency, preview_services, receipts, selectors, services
 from .forms import (
     EnrolmentForm,
     GroupCreateForm,
@@ -104,10 +104,8 @@ def group_page(request, slug):
                 join_form = GroupJoinForm(request.POST, prefix="join")
                 if join_form.is_valid():
                     joined = services.group_join(
-                        user=request.user, code=join_form.cleaned_data["code"]
+                        user=request.user, edition=edition, code=join_form.cleaned_data["code"]
                     )
-                    if joined.edition_id != edition.pk:
-                        raise ValidationError("This code belongs to another edition's group.")
                     messages.success(request, f"You joined {joined.name}.")
                     return redirect("submissions:group", slug=slug)
             elif action == "leave":
@@ -334,12 +332,19 @@ def receipt_verify(request):
         raise PermissionDenied
     form = ReceiptVerifyForm(request.POST or None, request.FILES or None)
     result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data.get("receipt")
-        text = (
-            upload.read(64 * 1024).decode("utf-8", "replace")
-            if upload
-            else form.cleaned_data["text"]
-        )
-        result = services.receipt_verify(text=text, user=request.user)
-    return render(request, "submissions/verify.html", {"form": form, "result": result})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data.get("receipt")
+            text = (
+                upload.read(receipts.MAX_RECEIPT_CHARS + 1).decode("utf-8", "replace")
+                if upload
+                else form.cleaned_data["text"]
+            )
+            result = services.receipt_verify(text=text, user=request.user)
+            # Checked (genuine or not): 200. Not a receipt at all: 400, "Invalid receipt: …".
+            status = 400 if result[1].startswith("Invalid receipt") else 200
+    return render(
+        request, "submissions/verify.html", {"form": form, "result": result}, status=status
+    )

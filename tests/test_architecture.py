@@ -30,3 +30,16 @@ def test_no_module_is_longer_than_600_lines_without_a_written_reason():
 def test_the_list_of_long_modules_names_only_long_modules():
     stale = [p for p in _allowed() if len((ROOT / p).read_text().splitlines()) <= LIMIT]
     assert not stale, f"Listed as over {LIMIT} lines but no longer are: {stale}"
+
+
+def test_every_csv_export_writes_through_the_one_safe_writer():
+    """Formula injection (docs/security.md): only ``config/csv_safe.py`` makes a CSV writer."""
+    writers = re.compile(r"\bcsv\.(writer|DictWriter)\(")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if not {".venv", "migrations", "var", "node_modules", "tests", "bench"} & set(path.parts)
+        and path.relative_to(ROOT).as_posix() != "config/csv_safe.py"
+        and writers.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"Write CSV with config.csv_safe.writer: {offenders}"

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # 400 for NUL and non-UTF-8 bytes in the path, query, headers and forms, before any view.
+    "config.request_guard.request_guard_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +153,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_FORMS = {
+    # The allow-list (LECTERN_SIGNUP_DOMAINS) applies to new addresses only, not to reset.
+    "signup": "accounts.allauth_forms.AllowListSignupForm",
+    "add_email": "accounts.allauth_forms.AllowListAddEmailForm",
+}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 # Rate limits (docs/decisions/0016-trusted-proxies.md). A university NAT puts hundreds of
 # students behind one address, so per-address limits are generous and failed logins are
@@ -294,6 +301,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.schema.LecternAutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",  # size and nesting bounded
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: unauthenticated API clients get 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from submissions.receipts import MAX_RECEIPT_CHARS
 from submissions.services import receipt_verify
 
 
@@ -13,9 +14,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options):
         try:
-            text = file.read_text(encoding="utf-8")
+            with file.open("rb") as handle:  # a receipt is small: never read a huge file whole
+                text = handle.read(MAX_RECEIPT_CHARS + 1).decode("utf-8")
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
+        except UnicodeDecodeError:
+            raise CommandError("Invalid receipt: not UTF-8 text.") from None
         valid, message = receipt_verify(text=text)
         if not valid:
             raise CommandError(message)
