@@ -3,6 +3,7 @@ final grades for its staff. Unreleased marks never leave through here."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import PageNumberPagination
@@ -10,16 +11,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.api_personal import PersonalApiMixin
+from config.links import absolute_for
 from courses import permissions as scoping
 from courses.models import Edition
 
-from . import engine, selectors, services
+from . import engine, planner, selectors, services
 from .models import FinalGrade, MarkChange
 from .serializers import (
     ExamMarkInputSerializer,
     ExamMarkOutputSerializer,
     FinalGradeOutputSerializer,
     MyEditionGradesSerializer,
+    PlannerEditionSerializer,
+    PlannerFilterInputSerializer,
 )
 
 
@@ -33,7 +38,7 @@ class MyGradesPagination(PageNumberPagination):
     page_size = 5
 
 
-class MyGradesApi(generics.ListAPIView):
+class MyGradesApi(PersonalApiMixin, generics.ListAPIView):
     """The signed-in student's released grades and final-grade breakdown, per edition (by
     slug, descending), a page of editions at a time."""
 
@@ -42,6 +47,7 @@ class MyGradesApi(generics.ListAPIView):
     pagination_class = MyGradesPagination
 
     @extend_schema(
+        tags=["grades"],
         summary="My released grades and final-grade breakdown, per edition",
         parameters=[
             OpenApiParameter(
@@ -63,11 +69,13 @@ class MyGradesApi(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        body = [self._edition_payload(edition, request.user) for edition in page or []]
+        body = [self._edition_payload(edition, request) for edition in page or []]
         return self.get_paginated_response(self.get_serializer(body, many=True).data)
 
     @staticmethod
-    def _edition_payload(edition, user) -> dict:
+    def _edition_payload(edition, request) -> dict:
+        user = request.user
+        html_url = absolute_for(request, reverse("grading:mine", kwargs={"slug": edition.slug}))
         view = selectors.student_view(edition=edition, student=user)
         final = None
         if view.result is not None:
@@ -97,20 +105,23 @@ class MyGradesApi(generics.ListAPIView):
                         for s in g.rubric
                     ],
                     "released_at": g.grade.released_at,
+                    "html_url": html_url,
                 }
                 for g in view.grades
             ],
             "final": final,
+            "html_url": html_url,
         }
 
 
-class EditionGradesApi(generics.ListAPIView):
+class EditionGradesApi(PersonalApiMixin, generics.ListAPIView):
     """Every student's stored final grade (released marks and the exam marks entered)."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FinalGradeOutputSerializer
 
     @extend_schema(
+        tags=["grades"],
         summary="The edition's final grades (staff of the edition)",
         responses={
             200: FinalGradeOutputSerializer(many=True),
@@ -127,13 +138,14 @@ class EditionGradesApi(generics.ListAPIView):
         return selectors.final_grades_of_edition(edition=edition)
 
 
-class ExamMarkSetApi(APIView):
+class ExamMarkSetApi(PersonalApiMixin, APIView):
     """Record (or replace) one student's exam mark, as the CSV import does for many; the
     change is recorded in the marks' history with ``via="api"``."""
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
+        tags=["grades"],
         summary="Record a student's exam mark (staff of the edition)",
         request=ExamMarkInputSerializer,
         responses={
@@ -158,3 +170,102 @@ class ExamMarkSetApi(APIView):
         )
         body = {"student": student, "component": component.key, "score": mark.score}
         return Response(ExamMarkOutputSerializer(body).data)
+
+
+class PlannerPagination(PageNumberPagination):
+    # A page's queries do not depend on its size; its work does: a few editions at a time.
+    page_size = 5
+
+
+class PlannerApi(PersonalApiMixin, generics.ListAPIView):
+    """What is due, and where I stand: per edition, each assignment's deadline for my group,
+    its status, my latest version and released grade; and the next lectures."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = PlannerEditionSerializer
+    pagination_class = PlannerPagination
+
+    @extend_schema(
+        tags=["me"],
+        summary="My planner: deadlines, status and grades",
+        parameters=[PlannerFilterInputSerializer],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Edition.objects.none()
+        filters = PlannerFilterInputSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        user = self.request.user
+        assert isinstance(user, User)  # IsAuthenticated
+        editions = selectors.student_editions_with_grades(user=user)
+        if slug := filters.validated_data.get("edition"):
+            editions = editions.filter(slug=slug)
+        return editions
+
+    def list(self, request, *args, **kwargs):
+        user = request.user
+        page = self.paginate_queryset(self.get_queryset())
+        planned = planner.planner_for_student(user=user, editions=list(page or []))
+        body = [_planner_payload(entry, request) for entry in planned]
+        return self.get_paginated_response(self.get_serializer(body, many=True).data)
+
+
+def _planner_payload(entry: planner.PlannerEdition, request) -> dict:
+    edition = entry.edition
+
+    def url(name: str, **kwargs) -> str:
+        return absolute_for(request, reverse(name, kwargs=kwargs))
+
+    return {
+        "edition": edition.slug,
+        "title": str(edition),
+        "timezone": edition.timezone,
+        "group": entry.group_id,
+        "assignments": [
+            {
+                "id": item.assignment.pk,
+                "title": item.assignment.title,
+                "kind": item.assignment.kind,
+                "optional": item.assignment.optional,
+                "deadline": item.deadline,
+                "extended": item.extended,
+                "status": item.status,
+                "latest": None
+                if item.latest is None
+                else {
+                    "version": item.latest.version,
+                    "submission_id": item.latest.submission_id,
+                    "submitted_at": item.latest.submitted_at,
+                    "receipt_url": url("submissions:receipt", pk=item.latest.submission_id),
+                },
+                "grade": None
+                if item.grade is None
+                else {
+                    "score": _num(item.grade.score),
+                    "max": _num(item.grade.max),
+                    "released_at": item.grade.released_at,
+                },
+                "accepted_kinds": item.assignment.accepted_kinds,
+                "max_file_mb": item.assignment.max_file_mb,
+                "max_pages": item.assignment.max_pages,
+                "html_url": url("submissions:assignment", pk=item.assignment.pk),
+            }
+            for item in entry.items
+        ],
+        "upcoming_lectures": [
+            {
+                "id": lecture.pk,
+                "number": lecture.number,
+                "title": lecture.title,
+                "date": lecture.date,
+                "starts_at": None
+                if lecture.date is None or edition.meeting_time is None
+                else edition.local_datetime(lecture.date, edition.meeting_time),
+            }
+            for lecture in entry.upcoming_lectures
+        ],
+        "html_url": url("submissions:dashboard", slug=edition.slug),
+    }

@@ -474,7 +474,7 @@ def clients(world, django_db_blocker) -> dict[tuple[str, bool], Client]:
             if user is not None:
                 site.force_login(user)
             clients[role, False] = site
-            headers = {"Authorization": f"Token {user.auth_token.key}"} if user else {}
+            headers = {"Authorization": f"Token {user.api_key}"} if user else {}
             clients[role, True] = Client(headers=headers)
     return clients
 
