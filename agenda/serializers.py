@@ -212,7 +212,7 @@ class PaperOutputSerializer(serializers.Serializer):
     authors = serializers.CharField()
     title = serializers.CharField()
     year = serializers.IntegerField(allow_null=True)
-    url = serializers.URLField(allow_blank=True)
+    url = serializers.CharField(help_text="The paper's URL; empty when there is none")
 
 
 @extend_schema_field(
@@ -226,6 +226,8 @@ class LocalTimeField(serializers.TimeField):
 class AssignmentOutputSerializer(serializers.ModelSerializer):
     due_at = EditionDateTimeField()
     due_time = LocalTimeField(help_text="Local wall clock in the edition's zone")
+    # A URL or "" (none): not URLField, whose schema ("" or a URI, oneOf) "" matches twice.
+    handout_url = serializers.CharField(help_text="The handout's URL; empty when there is none")
     papers = PaperOutputSerializer(
         many=True, help_text="Papers to choose from (reading reports); empty otherwise"
     )

@@ -22,8 +22,9 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -121,6 +122,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         )
         errors = {("non_field_errors" if k == "__all__" else k): v for k, v in errors.items()}
         return problem_response(status=400, code="invalid", detail=_summary(errors), errors=errors)
+    # DRF's handler turns these into its own; convert them first, for their codes.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
