@@ -43,6 +43,9 @@ class TokenApi(APIView):
         responses={
             201: TokenOutputSerializer,
             400: OpenApiResponse(description="Wrong e-mail address or password."),
+            403: OpenApiResponse(
+                description="The client's address is unknown (the limits count per address)."
+            ),
             429: OpenApiResponse(description="Too many failed attempts."),
         },
         auth=[],

@@ -127,8 +127,21 @@ class LecternAutoSchema(AutoSchema):
 
 
 def require_every_output_field(result, generator, request, public):
-    """A page always has ``count``, ``next`` and ``previous`` (``null`` at the ends)."""
+    """A page always has ``count``, ``next`` and ``previous`` (``null`` at the ends); DRF's
+    page schema says ``nullable``, which OpenAPI 3.1 spells ``type: [..., "null"]``."""
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.startswith("Paginated") and "properties" in component:
             component["required"] = sorted(component["properties"])
+    _nullable_as_31(result)
     return result
+
+
+def _nullable_as_31(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.pop("nullable", False) and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        for value in node.values():
+            _nullable_as_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_as_31(value)

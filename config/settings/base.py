@@ -266,6 +266,9 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get their own components (FooRequest): output fields are all required,
     # input fields as the serializer says.
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1 (JSON Schema 2020-12): a nullable object is oneOf [its schema, null], which
+    # validators and client generators read alike (3.0's "nullable" beside allOf is not).
+    "OAS_VERSION": "3.1.0",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.require_every_output_field",
