@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_personal import PersonalApiMixin
+
 from . import services
 from .authentication import ApiTokenAuthentication
 from .models import ApiToken
@@ -24,7 +26,7 @@ class UsesAnApiToken(permissions.BasePermission):
         return isinstance(request.auth, ApiToken)
 
 
-class TokenApi(APIView):
+class TokenApi(PersonalApiMixin, APIView):
     # Only a token authenticates here: a browser session can neither make one for someone
     # else nor be fooled into revoking one (no cookie, so no CSRF question).
     authentication_classes = [ApiTokenAuthentication]

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -101,6 +102,10 @@ class TooManyAttempts(TokenRefused):
 def api_token_obtain(*, request: HttpRequest, email: str, password: str, name: str) -> IssuedToken:
     """A token for ``email`` / ``password``, checked as the login form checks them: through
     allauth's adapter, with its failed-login rate limits (per address and per client)."""
+    # The login view's own limit (requests per address), then the adapter's failed-login
+    # limits (per address and per e-mail address), as for the form.
+    if not ratelimit.consume(request, action="login"):
+        raise TooManyAttempts("Too many login attempts. Try again later.")
     adapter = get_account_adapter(request)
     try:
         user = adapter.authenticate(request, email=email.strip(), password=password)

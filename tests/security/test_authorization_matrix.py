@@ -216,6 +216,13 @@ RULES: dict[str, list[Case]] = {
     "grading:export": [Case(STAFF_OF_PUB, {"slug": "pub.slug"})],
     "grading:exam-import": [Case(STAFF_OF_PUB, {"slug": "pub.slug"})],
     "grading-api:my-grades": [Case(API_SIGNED_IN)],
+    "grading-api:planner": [Case(API_SIGNED_IN)],
+    # Anyone may ask for a token (the password decides); an empty request names what is
+    # missing. (DELETE revokes the caller's own token: the token is the permission.)
+    "accounts-api:token": [
+        Case(by_role(405)),
+        Case(by_role(400), method="post", data=lambda w: {}),
+    ],
     "grading-api:edition-grades": [
         Case(by_role(404, anonymous=401, ta=200, instructor=200), {"slug": "pub.slug"})
     ],
@@ -267,7 +274,6 @@ ADMIN_SAMPLES: dict[str, tuple[str, frozenset[str]]] = {
 # object each is checked on.
 ADMIN_SUPERUSER_ONLY = {
     "auth_group": "staff_group.pk",
-    "authtoken_tokenproxy": "users.member.pk",  # DRF's token admin finds tokens by user
     "account_emailaddress": "email_address.pk",
     "accounts_user": "users.member.pk",
 }
