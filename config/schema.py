@@ -133,7 +133,24 @@ def require_every_output_field(result, generator, request, public):
         if name.startswith("Paginated") and "properties" in component:
             component["required"] = sorted(component["properties"])
     _nullable_as_31(result)
+    _optional_security_as_public(result)
     return result
+
+
+def _optional_security_as_public(result) -> None:
+    """An operation anyone may call, where credentials only widen what is seen (drafts for
+    their staff), is listed without ``security``: client generators read ``[{}, token]``
+    as "a token is required" (openapi-python-client types it AuthenticatedClient only)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            security = operation.get("security")
+            if isinstance(security, list) and {} in security:
+                del operation["security"]
+                operation["description"] = (
+                    operation.get("description", "")
+                    + "\n\nPublic: no credentials needed; with them, the staff of a draft "
+                    "edition see it too."
+                ).strip()
 
 
 def _nullable_as_31(node: Any) -> None:
