@@ -13,6 +13,7 @@ import datetime as dt
 import importlib
 import io
 import os
+import pkgutil
 import subprocess
 import sys
 import urllib.request
@@ -139,7 +140,10 @@ def test_a_generated_client_lists_hands_in_and_reads_as_typed(generated):
     )
     from lectern_client.types import File  # type: ignore[import-not-found]
 
-    assert api is not None and client_package is not None
+    # Every generated operation module imports (a schema quirk can break one silently).
+    for module in pkgutil.walk_packages(api.__path__, f"{PACKAGE}.api."):
+        importlib.import_module(module.name)
+    assert client_package is not None
     anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
 
     editions = editions_list.sync(client=anonymous)

@@ -229,9 +229,9 @@ RULES: dict[str, list[Case]] = {
     "grading-api:exam-mark-set": [
         # POST only: reading it is "method not allowed" once signed in.
         Case(by_role(405, anonymous=401), {"slug": "pub.slug"}),
-        # An empty body: staff of the edition get the validation error, others nothing.
+        # A form body: staff of the edition hear that the API takes JSON, others nothing.
         Case(
-            by_role(404, anonymous=401, ta=400, instructor=400),
+            by_role(404, anonymous=401, ta=415, instructor=415),
             {"slug": "pub.slug"},
             method="post",
             data=lambda w: {},
