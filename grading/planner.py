@@ -83,26 +83,19 @@ def planner_for_student(
             "due_date", "due_time", "position"
         )
     )
-    extensions = {
-        e.assignment_id: e
-        for e in Extension.objects.filter(group_id__in=group_ids, assignment__edition_id__in=ids)
-    }
+    # A group belongs to one edition: filtering by the user's groups is enough (no joins).
+    extensions = {e.assignment_id: e for e in Extension.objects.filter(group_id__in=group_ids)}
     latest: dict[int, LatestVersion] = {}
     rows = (
-        Submission.objects.filter(group_id__in=group_ids, assignment__edition_id__in=ids)
+        Submission.objects.filter(group_id__in=group_ids)
         .order_by("assignment_id", "-version")
         .values_list("assignment_id", "version", "id", "submitted_at")
     )
     for assignment_id, version, submission_id, submitted_at in rows:
         latest.setdefault(assignment_id, LatestVersion(version, submission_id, submitted_at))
-    member_of = set(
-        Submission.members.through.objects.filter(
-            user_id=user.pk, submission__assignment__edition_id__in=ids
-        ).values_list("submission_id", flat=True)
-    )
     grades = {
         g.assignment_id: g
-        for g in Grade.objects.filter(group_id__in=group_ids, assignment__edition_id__in=ids)
+        for g in Grade.objects.filter(group_id__in=group_ids)
         .only("id", "assignment_id", "submission_id", "score", "status", "released_at")
         .prefetch_related(
             Prefetch(
@@ -111,6 +104,12 @@ def planner_for_student(
             )
         )
     }
+    released = [g.submission_id for g in grades.values() if g.status == Grade.Status.RELEASED]
+    member_of = set(
+        Submission.members.through.objects.filter(
+            user_id=user.pk, submission_id__in=released
+        ).values_list("submission_id", flat=True)
+    )
     by_edition: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in assignments:
         by_edition[assignment.edition_id].append(assignment)
