@@ -24,9 +24,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        token = (
-            ApiToken.objects.select_related("user").filter(digest=tokens.digest(key)).first()
-        )
+        token = ApiToken.objects.select_related("user").filter(digest=tokens.digest(key)).first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         if not tokens.password_unchanged(

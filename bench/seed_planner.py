@@ -74,8 +74,13 @@ def seed(folder: Path) -> None:
             for a in range(ASSIGNMENTS)
         ]
         Lecture.objects.bulk_create(
-            Lecture(edition=edition, title=f"Lecture {n}", number=n, position=n,
-                    date=start + dt.timedelta(weeks=n))
+            Lecture(
+                edition=edition,
+                title=f"Lecture {n}",
+                number=n,
+                position=n,
+                date=start + dt.timedelta(weeks=n),
+            )
             for n in range(14)
         )
         submissions = []
@@ -85,17 +90,22 @@ def seed(folder: Path) -> None:
                 for v in range(1, VERSIONS + 1):
                     submissions.append(
                         Submission(
-                            assignment=a, group=group, version=v, file=f"bench/{a.pk}-{v}.pdf",
-                            original_name="r.pdf", size=1000, sha256="0" * 64,
-                            content_kind="pdf", submitted_by=student,
+                            assignment=a,
+                            group=group,
+                            version=v,
+                            file=f"bench/{a.pk}-{v}.pdf",
+                            original_name="r.pdf",
+                            size=1000,
+                            sha256="0" * 64,
+                            content_kind="pdf",
+                            submitted_by=student,
                             submitted_at=a.due_at - dt.timedelta(hours=VERSIONS - v + 1),
-                            deadline_at=a.due_at, signature="0" * 64,
+                            deadline_at=a.due_at,
+                            signature="0" * 64,
                         )
                     )
         Submission.objects.bulk_create(submissions, batch_size=2000)
-        latest = {
-            (s.assignment_id, s.group_id): s for s in submissions if s.version == VERSIONS
-        }
+        latest = {(s.assignment_id, s.group_id): s for s in submissions if s.version == VERSIONS}
         members_of = {}
         for gm in GroupMembership.objects.filter(edition=edition):
             members_of.setdefault(gm.group_id, []).append(gm.user_id)
@@ -111,7 +121,10 @@ def seed(folder: Path) -> None:
         Grade.objects.bulk_create(
             [
                 Grade(
-                    assignment_id=aid, group_id=gid, submission=s, score=D(14),
+                    assignment_id=aid,
+                    group_id=gid,
+                    submission=s,
+                    score=D(14),
                     status="released" if aid % 2 else "draft",
                     released_at=now if aid % 2 else None,
                 )
@@ -123,8 +136,11 @@ def seed(folder: Path) -> None:
     tokens = [api_token_create(user=users[200 + n]).key for n in range(USERS)]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "tokens.txt").write_text("".join(f"{t}\n" for t in tokens))
-    print(f"seed_planner: {STUDENTS} students, {EDITIONS} editions, "
-          f"{ASSIGNMENTS} assignments each, {len(submissions)} versions in the last", file=sys.stderr)
+    print(
+        f"seed_planner: {STUDENTS} students, {EDITIONS} editions, "
+        f"{ASSIGNMENTS} assignments each, {len(submissions)} versions in the last",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from accounts.services import api_token_create  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from accounts.services import api_token_create  # noqa: E402
 from assignments.models import Assignment  # noqa: E402
 from assignments.services import edition_clone  # noqa: E402
 from courses.models import Edition, Membership  # noqa: E402

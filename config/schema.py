@@ -110,9 +110,7 @@ class LecternAutoSchema(AutoSchema):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "response" and schema.get("properties"):
             schema["required"] = sorted(
-                name
-                for name, prop in schema["properties"].items()
-                if not prop.get("writeOnly")
+                name for name, prop in schema["properties"].items() if not prop.get("writeOnly")
             )
         return schema
 
@@ -120,7 +118,6 @@ class LecternAutoSchema(AutoSchema):
         if self._is_paginated():
             return True
         return any(p.get("in") == "query" for p in self._get_parameters())
-
 
     def _is_paginated(self) -> bool:
         return self._is_list_view() and getattr(self.view, "pagination_class", None) is not None

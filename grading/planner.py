@@ -79,9 +79,7 @@ def planner_for_student(
     )
     group_ids = list(groups.values())
     assignments = list(
-        Assignment.objects.filter(edition_id__in=ids).order_by(
-            "due_date", "due_time", "position"
-        )
+        Assignment.objects.filter(edition_id__in=ids).order_by("due_date", "due_time", "position")
     )
     # A group belongs to one edition: filtering by the user's groups is enough (no joins).
     extensions = {e.assignment_id: e for e in Extension.objects.filter(group_id__in=group_ids)}

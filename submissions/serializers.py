@@ -114,4 +114,3 @@ class MeSerializer(serializers.Serializer):
         help_text="Your personal calendar feed (deadlines of your groups); null until you "
         "create its address on your profile page",
     )
-

@@ -14,8 +14,7 @@ import json
 from functools import cache
 
 from django.test.client import Client
-from openapi_core import OpenAPI
-from openapi_core import Config
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound

@@ -278,7 +278,10 @@ SPECTACULAR_SETTINGS = {
     "SERVERS": [{"url": SITE_URL.rstrip("/"), "description": "This Lectern"}],
     "TAGS": [
         {"name": "editions", "description": "Published editions and their schedule (public)"},
-        {"name": "me", "description": "The signed-in user: enrolments, planner, submissions, grades"},
+        {
+            "name": "me",
+            "description": "The signed-in user: enrolments, planner, submissions, grades",
+        },
         {"name": "assignments", "description": "Hand-ins"},
         {"name": "submissions", "description": "One hand-in and its file"},
         {"name": "auth", "description": "Personal API tokens"},

@@ -17,9 +17,9 @@ import sys
 
 def seed(groups: int) -> dict:
     from django.db import transaction
-    from accounts.services import api_token_create
 
     from accounts.models import User
+    from accounts.services import api_token_create
     from assignments.models import Assignment
     from courses.models import Course, Edition, Membership
     from submissions.models import GroupMembership, StudentGroup

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from accounts.services import api_token_create
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from submissions.models import Submission
 from tests.submissions import filegen
 from tests.submissions.conftest import pdf_upload
