@@ -9,7 +9,8 @@
 #
 # Knobs: BENCH_USERS (20), BENCH_THINK (1.0 s), BENCH_USERS_SECONDS (30), BENCH_WORKERS (2),
 # BENCH_THREADS (4), BENCH_PORT (8201), BENCH_REDIS_URL (empty: local-memory cache),
-# BENCH_OUTPUT (bench/results/planner-latest.json).
+# BENCH_OUTPUT (bench/results/planner-latest.json), BENCH_WAIT_QUIET (s to wait for the
+# 1-minute load average to drop under BENCH_QUIET_LOAD, default 1.0, before measuring; 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,7 +61,11 @@ for _ in $(seq 1 60); do
     sleep 0.5
 done
 
-log "20 students reloading the planner"
+quiet_deadline=$((SECONDS + ${BENCH_WAIT_QUIET:-0}))
+while ((SECONDS < quiet_deadline)) && ! awk -v q="${BENCH_QUIET_LOAD:-1.0}" '{ exit !($1 < q) }' /proc/loadavg; do
+    sleep 10
+done
+log "20 students reloading the planner (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
 "$PY" bench/users.py "http://$HOST:$PORT/api/v1/me/planner/" \
     --users "${BENCH_USERS:-20}" --think "${BENCH_THINK:-1.0}" \
     --seconds "${BENCH_USERS_SECONDS:-30}" --tokens "$run_dir/tokens.txt" --output "$OUTPUT"
