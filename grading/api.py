@@ -4,7 +4,7 @@ final grades for its staff. Unreleased marks never leave through here."""
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -50,11 +50,7 @@ class MyGradesApi(PersonalApiMixin, generics.ListAPIView):
     @extend_schema(
         tags=["grades"],
         summary="My released grades and final-grade breakdown, per edition",
-        parameters=[
-            OpenApiParameter(
-                "edition", str, description="Only this edition (its slug, e.g. info8010-2023)"
-            )
-        ],
+        parameters=[PlannerFilterInputSerializer],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -64,8 +60,10 @@ class MyGradesApi(PersonalApiMixin, generics.ListAPIView):
             return Edition.objects.none()
         user = self.request.user
         assert isinstance(user, User)  # IsAuthenticated
+        filters = PlannerFilterInputSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)  # a malformed slug is a 400, not a query
         editions = selectors.student_editions_with_grades(user=user)
-        slug = self.request.query_params.get("edition")
+        slug = filters.validated_data.get("edition")
         return editions.filter(slug=slug) if slug else editions
 
     def list(self, request, *args, **kwargs):

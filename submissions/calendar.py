@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 
 from django.db.models import Max
 from django.http import Http404, HttpResponse
@@ -26,13 +27,18 @@ from courses.ical import CalendarEntry, build_calendar
 from . import selectors
 from .models import CalendarFeedToken, Extension, Submission
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CATEGORY = "Deadline"  # the edition feed's category of deadlines
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @require_safe
 def personal_calendar(request, token: str):
-    feed = CalendarFeedToken.objects.select_related("user").filter(token=token).first()
+    # Secrets are URL-safe base64; anything else (a NUL byte, …) names no feed and is not
+    # worth a query (PostgreSQL refuses NUL in a string).
+    feed = None
+    if _TOKEN.fullmatch(token):
+        feed = CalendarFeedToken.objects.select_related("user").filter(token=token).first()
     if feed is None:
         raise Http404("Unknown or revoked calendar address.")
     user = feed.user

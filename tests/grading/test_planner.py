@@ -195,3 +195,14 @@ def test_planner_queries_do_not_grow_with_editions_assignments_or_versions(cours
     hand_in(course.reading, planned[1], members=[alice])
 
     assert _queries(alice) == few
+
+
+def test_my_grades_refuse_a_malformed_edition_with_a_400(course, planned):
+    alice, _, _ = planned
+    api = APIClient()
+    api.force_authenticate(alice)
+
+    response = api.get("/api/v1/me/grades/?edition=%00")
+
+    assert response.status_code == 400
+    assert "edition" in response.json()["errors"]

@@ -217,11 +217,11 @@ RULES: dict[str, list[Case]] = {
     "grading:exam-import": [Case(STAFF_OF_PUB, {"slug": "pub.slug"})],
     "grading-api:my-grades": [Case(API_SIGNED_IN)],
     "grading-api:planner": [Case(API_SIGNED_IN)],
-    # Anyone may ask for a token (the password decides); an empty request names what is
-    # missing. (DELETE revokes the caller's own token: the token is the permission.)
+    # Anyone may ask for a token (the password decides), in JSON: a form is refused before
+    # anything is read. (DELETE revokes the caller's own token: the token is the permission.)
     "accounts-api:token": [
         Case(by_role(405)),
-        Case(by_role(400), method="post", data=lambda w: {}),
+        Case(by_role(415), method="post", data=lambda w: {}),
     ],
     "grading-api:edition-grades": [
         Case(by_role(404, anonymous=401, ta=200, instructor=200), {"slug": "pub.slug"})

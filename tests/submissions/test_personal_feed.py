@@ -105,3 +105,8 @@ def test_me_lists_the_feeds_absolute_address(alice, feed_url):
     assert response.json()["calendar_url"] == f"http://testserver{feed_url}"
     services.calendar_token_revoke(user=alice)
     assert api.get("/api/v1/me/").json()["calendar_url"] is None
+
+
+@pytest.mark.parametrize("junk", ["%00", "a%00b", "x" * 80, "%C3%A9"])
+def test_junk_in_the_feed_address_is_a_404(client, junk):
+    assert client.get(f"/calendar/{junk}.ics").status_code == 404
