@@ -5,7 +5,8 @@
 #
 # Recreates the database lectern_bench_planner, migrates it, seeds it (bench/seed_planner.py:
 # 3 editions, 600 students, 8 assignments each, 3 versions per hand-in, grades), serves it on
-# 127.0.0.1:8201 and writes bench/results/planner-latest.json.
+# 127.0.0.1:8201 and writes bench/results/planner-latest.json, then the same users on /healthz
+# (planner-latest-healthz.json) as a reference for the load of the machine at that moment.
 #
 # Knobs: BENCH_USERS (20), BENCH_THINK (1.0 s), BENCH_USERS_SECONDS (30), BENCH_WORKERS (2),
 # BENCH_THREADS (4), BENCH_PORT (8201), BENCH_REDIS_URL (empty: local-memory cache),
@@ -69,3 +70,10 @@ log "20 students reloading the planner (load average before: $(cut -d' ' -f1-3 /
 "$PY" bench/users.py "http://$HOST:$PORT/api/v1/me/planner/" \
     --users "${BENCH_USERS:-20}" --think "${BENCH_THINK:-1.0}" \
     --seconds "${BENCH_USERS_SECONDS:-30}" --tokens "$run_dir/tokens.txt" --output "$OUTPUT"
+
+# The same users on /healthz, right after: what the machine gives any request at this load.
+log "the same users on /healthz (reference)"
+"$PY" bench/users.py "http://$HOST:$PORT/healthz" \
+    --users "${BENCH_USERS:-20}" --think "${BENCH_THINK:-1.0}" \
+    --seconds "${BENCH_USERS_SECONDS:-30}" --output "${OUTPUT%.json}-healthz.json"
+log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -213,11 +213,20 @@ class PlannerApi(PersonalApiMixin, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(body, many=True).data)
 
 
+_SENTINEL = 987654321
+
+
+def _pk_url(request, name: str):
+    """``name``'s absolute URL for any pk, reversed once per request (dozens per answer)."""
+    template = absolute_for(request, reverse(name, kwargs={"pk": _SENTINEL}))
+    head, tail = template.split(str(_SENTINEL))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _planner_payload(entry: planner.PlannerEdition, request) -> dict:
     edition = entry.edition
-
-    def url(name: str, **kwargs) -> str:
-        return absolute_for(request, reverse(name, kwargs=kwargs))
+    receipt_url = _pk_url(request, "submissions:receipt")
+    assignment_url = _pk_url(request, "submissions:assignment")
 
     return {
         "edition": edition.slug,
@@ -239,7 +248,7 @@ def _planner_payload(entry: planner.PlannerEdition, request) -> dict:
                     "version": item.latest.version,
                     "submission_id": item.latest.submission_id,
                     "submitted_at": item.latest.submitted_at,
-                    "receipt_url": url("submissions:receipt", pk=item.latest.submission_id),
+                    "receipt_url": receipt_url(item.latest.submission_id),
                 },
                 "grade": None
                 if item.grade is None
@@ -251,7 +260,7 @@ def _planner_payload(entry: planner.PlannerEdition, request) -> dict:
                 "accepted_kinds": item.assignment.accepted_kinds,
                 "max_file_mb": item.assignment.max_file_mb,
                 "max_pages": item.assignment.max_pages,
-                "html_url": url("submissions:assignment", pk=item.assignment.pk),
+                "html_url": assignment_url(item.assignment.pk),
             }
             for item in entry.items
         ],
@@ -267,5 +276,7 @@ def _planner_payload(entry: planner.PlannerEdition, request) -> dict:
             }
             for lecture in entry.upcoming_lectures
         ],
-        "html_url": url("submissions:dashboard", slug=edition.slug),
+        "html_url": absolute_for(
+            request, reverse("submissions:dashboard", kwargs={"slug": edition.slug})
+        ),
     }
