@@ -63,3 +63,12 @@ def _forget_caches():
     _clear_caches()
     yield
     _clear_caches()
+
+
+@pytest.fixture(autouse=True)
+def _validate_api_responses(monkeypatch):
+    """Every /api/v1/ response a test receives must match the served OpenAPI schema
+    (``tests/openapi_contract.py``)."""
+    from tests import openapi_contract
+
+    openapi_contract.install(monkeypatch)

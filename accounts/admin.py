@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from . import services
 from .models import User
+
+# DRF's clear-text tokens are gone (hashed into accounts.ApiToken by a migration): their
+# admin would list an always-empty table.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 @admin.register(User)

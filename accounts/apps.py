@@ -10,3 +10,5 @@ class AccountsConfig(AppConfig):
 
         # allauth's rate limits survive a cache outage (accounts/ratelimit.py).
         ratelimit.install()
+
+        from . import schema  # noqa: F401  (registers the token's OpenAPI description)

@@ -62,3 +62,23 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+
+class ApiToken(models.Model):
+    """A personal API token for scripts. Only its SHA-256 digest is stored: the token itself
+    is shown once, when it is made (``accounts.tokens``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # A keyed digest of the password hash the user had when the token was made: a new
+    # password (through any path) makes every older token invalid.
+    password_check = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name or 'API token'} of {self.user}"

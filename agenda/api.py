@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 else:
     APIViewBase = object
 
-TAG = "schedule"
+TAG = "editions"
 
 SLUG_PARAMETER = OpenApiParameter(
     "slug", str, OpenApiParameter.PATH, description='The edition, e.g. "info8010-2023".'
@@ -344,7 +344,11 @@ class ScheduleAPI(ConditionalGetMixin, APIView):
                 "count": len(items),
                 "items": items,
             },
-            context={"request": request, "tz": ZoneInfo(edition.timezone)},
+            context={
+                "request": request,
+                "tz": ZoneInfo(edition.timezone),
+                "edition_slug": edition.slug,
+            },
         ).data
         return self.stamped(Response(data), validators)
 

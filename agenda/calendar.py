@@ -6,8 +6,10 @@ is pure; ``courses.ical`` writes the RFC 5545 text.
 
 - Lectures (and the syllabus) last ``Edition.lecture_minutes`` from the edition's meeting time.
 - Events start at their own time (else the meeting time) and last as long as a lecture.
-- Deadlines are instants: DTSTART at the due time and no DTEND (RFC 5545 §3.6.1: the event
-  ends when it starts), marked TRANSPARENT so they do not block the day in free/busy.
+- Deadlines are instants: DTSTART at the due time and DTEND equal to it (an event of zero
+  length). Without DTEND, RFC 5545 §3.6.1 says the same thing, but several calendar apps then
+  show a timed event over a day, or over two when the deadline is 23:59. Marked TRANSPARENT
+  so they do not block the day in free/busy.
 - An item with no time (the edition has no meeting time) is an all-day entry.
 """
 
@@ -72,7 +74,7 @@ def calendar_entries(
         if moment is None:
             start, end = item.date, item.date + dt.timedelta(days=1)
         else:
-            start, end = moment, None if deadline else moment + length
+            start, end = moment, moment if deadline else moment + length
         entries.append(
             CalendarEntry(
                 uid=calendar_uid(item=item, edition=edition),

@@ -11,7 +11,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assignments.models import Assignment
+from assignments.models import FILE_KINDS, Assignment
+from config.links import absolute_for
 from courses.models import Edition, Lecture, Link
 
 from .selectors import SCHEDULE_KINDS
@@ -131,6 +132,12 @@ class ScheduleItemOutputSerializer(serializers.Serializer):
         source="assignment_id", allow_null=True, help_text="Deadlines: the assignment's id"
     )
     sequence = serializers.IntegerField(help_text="Grows on every change of the item")
+    html_url = serializers.SerializerMethodField(help_text="The item's day on the edition page")
+
+    def get_html_url(self, item) -> str:
+        edition = self.context["edition_slug"]
+        path = reverse("agenda:edition", kwargs={"slug": edition})
+        return absolute_for(self.context.get("request"), f"{path}#day-{item.date.isoformat()}")
 
 
 class ScheduleOutputSerializer(serializers.Serializer):
@@ -145,6 +152,7 @@ class EditionOutputSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="course.title")
     schedule_url = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField(help_text="The edition's page")
 
     class Meta:
         model = Edition
@@ -158,11 +166,14 @@ class EditionOutputSerializer(serializers.ModelSerializer):
             "status",
             "schedule_url",
             "calendar_url",
+            "html_url",
         ]
 
     def _absolute(self, url: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return absolute_for(self.context.get("request"), url)
+
+    def get_html_url(self, edition) -> str:
+        return self._absolute(reverse("agenda:edition", kwargs={"slug": edition.slug}))
 
     def get_schedule_url(self, edition) -> str:
         return self._absolute(reverse("api:edition-schedule", kwargs={"slug": edition.slug}))
@@ -201,10 +212,11 @@ class LectureOutputSerializer(serializers.ModelSerializer):
 
 
 class PaperOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Give it as paper when handing in a reading report")
     authors = serializers.CharField()
     title = serializers.CharField()
     year = serializers.IntegerField(allow_null=True)
-    url = serializers.URLField(allow_blank=True)
+    url = serializers.CharField(help_text="The paper's URL; empty when there is none")
 
 
 @extend_schema_field(
@@ -218,9 +230,20 @@ class LocalTimeField(serializers.TimeField):
 class AssignmentOutputSerializer(serializers.ModelSerializer):
     due_at = EditionDateTimeField()
     due_time = LocalTimeField(help_text="Local wall clock in the edition's zone")
+    # A URL or "" (none): not URLField, whose schema ("" or a URI, oneOf) "" matches twice.
+    handout_url = serializers.CharField(help_text="The handout's URL; empty when there is none")
     papers = PaperOutputSerializer(
         many=True, help_text="Papers to choose from (reading reports); empty otherwise"
     )
+    accepted_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(k, k) for k in FILE_KINDS]),
+        help_text="What a hand-in may be (checked by content)",
+    )
+    html_url = serializers.SerializerMethodField(help_text="The assignment's page (students)")
+
+    def get_html_url(self, assignment) -> str:
+        path = reverse("submissions:assignment", kwargs={"pk": assignment.pk})
+        return absolute_for(self.context.get("request"), path)
 
     class Meta:
         model = Assignment
@@ -237,7 +260,11 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
             "handout_url",
             "summary",
             "papers",
+            "accepted_kinds",
+            "max_file_mb",
+            "max_pages",
             "sequence",
+            "html_url",
         ]
 
 

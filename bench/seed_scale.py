@@ -34,9 +34,9 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from accounts.services import api_token_create  # noqa: E402
 from assignments.models import Assignment  # noqa: E402
 from assignments.services import edition_clone  # noqa: E402
 from courses.models import Edition, Membership  # noqa: E402
@@ -138,9 +138,7 @@ def seed(out: Path) -> None:
     session[HASH_SESSION_KEY] = viewer.get_session_auth_hash()
     session.create()
     # One uploader per group for the first TOKENS groups: uploads of different groups.
-    tokens = Token.objects.bulk_create(
-        Token(user=users[g * GROUP_SIZE], key=Token.generate_key()) for g in range(TOKENS)
-    )
+    tokens = [api_token_create(user=users[g * GROUP_SIZE]).key for g in range(TOKENS)]
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "scale.env").write_text(
@@ -148,7 +146,7 @@ def seed(out: Path) -> None:
         f"SCALE_SESSION={session.session_key}\n"
         f"SCALE_UPLOAD_PATH=/api/v1/assignments/{upload_to.pk}/submissions/\n"
     )
-    (out / "tokens.txt").write_text("".join(f"{t.key}\n" for t in tokens))
+    (out / "tokens.txt").write_text("".join(f"{t}\n" for t in tokens))
     (out / "upload.pdf").write_bytes(filegen.pdf(filegen.text_pages(1)))
     print(
         f"seed_scale: {SLUG}: {STUDENTS} students, {GROUPS} groups, {len(assignments)} "

@@ -6,6 +6,7 @@ N users a think time between requests (uniform around --think seconds) and repor
 latency the users saw. Bounded in time; stops by itself.
 
     python bench/users.py URL --users 20 --think 1.0 --seconds 30 [--cookie 'sessionid=…']
+        [--tokens FILE]   (one API token a line: user n sends "Authorization: Bearer" token n)
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ import time
 from urllib.parse import urlsplit
 
 
-def user(url, cookie, think, until, latencies, errors, seed):
+def user(url, cookie, think, until, latencies, errors, seed, token=""):
     rng = random.Random(seed)
     parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     headers = {"Cookie": cookie} if cookie else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     time.sleep(rng.uniform(0, think))  # users do not arrive in step
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
-            conn.request("GET", parts.path, headers=headers)
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             if response.status != 200:
@@ -50,15 +54,28 @@ def main():
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--cookie", default="")
+    parser.add_argument("--tokens", help="a file of API tokens, one a line, one per user")
     parser.add_argument("--output")
     args = parser.parse_args()
+    tokens = open(args.tokens).read().split() if args.tokens else []
+    if tokens and len(tokens) < args.users:
+        parser.error(f"{args.users} users need {args.users} tokens, the file has {len(tokens)}")
     until = time.monotonic() + min(args.seconds, 300)
     latencies: list[float] = []
     errors: list = []
     threads = [
         threading.Thread(
             target=user,
-            args=(args.url, args.cookie, args.think, until, latencies, errors, n),
+            args=(
+                args.url,
+                args.cookie,
+                args.think,
+                until,
+                latencies,
+                errors,
+                n,
+                tokens[n] if tokens else "",
+            ),
         )
         for n in range(args.users)
     ]

@@ -9,3 +9,11 @@ from django.conf import settings
 def absolute_url(path: str) -> str:
     """``path`` (from ``reverse``) on this site: ``https://lectern.example.org/me/``."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+def absolute_for(request, path: str) -> str:
+    """``path`` as an absolute URL: on the request's host when there is a request (the API
+    answers on the host it was asked on), else on ``SITE_URL``."""
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return absolute_url(path)

@@ -12,10 +12,11 @@ whole class is answered here, once: 400 with the code ``invalid_characters``.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from django.http import HttpRequest, HttpResponse
+
+from . import api_errors
 
 CODE = "invalid_characters"
 
@@ -60,10 +61,8 @@ def request_guard_middleware(get_response):
         if found is None:
             return get_response(request)
         if request.META.get("PATH_INFO", "").startswith("/api/"):
-            return HttpResponse(
-                json.dumps({"error": CODE, "detail": found}),
-                status=400,
-                content_type="application/json",
+            return api_errors.problem_response(
+                status=400, code=CODE, detail=found, errors={"non_field_errors": [found]}
             )
         return HttpResponse(
             f"Bad request ({CODE}): {found}\n", status=400, content_type="text/plain; charset=utf-8"

@@ -1,6 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
+
+from .api_errors import api_not_found, api_server_error
 
 # The admin logs in through allauth's login view, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -9,6 +12,7 @@ urlpatterns = [
     path("", include("agenda.urls")),
     path("", include("agenda.feed_urls")),
     path("api/", include("agenda.api_urls")),
+    path("api/", include("accounts.api_urls")),
     path("api/", include("submissions.api_urls")),
     path("api/", include("grading.api_urls")),
     path("", include("submissions.urls")),
@@ -18,3 +22,20 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
 ]
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request, exception):
+    """Clients of ``/api/`` get problem details (JSON), people get the page."""
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if _is_api(request):
+        return api_server_error(request)
+    return defaults.server_error(request)

@@ -28,9 +28,10 @@ class CalendarEntry:
     """One VEVENT.
 
     ``start`` is an aware datetime (any zone: it is written in the calendar's zone) or a
-    ``date`` for an all-day entry. ``end`` is None for an instant (a deadline: RFC 5545
-    §3.6.1 makes a VEVENT without DTEND or DURATION end when it starts), otherwise of the
-    same type as ``start``.
+    ``date`` for an all-day entry. ``end`` is of the same type; ``end == start`` is an
+    instant (a deadline: written with DTEND = DTSTART, which calendar apps show on its day
+    only); None writes no DTEND. TEXT values (summary, description, location, categories)
+    are escaped by ``icalendar`` (``\\``, ``;``, ``,``, newlines).
     """
 
     uid: str

@@ -3,23 +3,29 @@ final grades for its staff. Unreleased marks never leave through here."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.api_personal import PersonalApiMixin
+from config.links import absolute_for
 from courses import permissions as scoping
 from courses.models import Edition
 
-from . import engine, selectors, services
+from . import engine, planner, selectors, services
 from .models import FinalGrade, MarkChange
 from .serializers import (
     ExamMarkInputSerializer,
     ExamMarkOutputSerializer,
     FinalGradeOutputSerializer,
     MyEditionGradesSerializer,
+    PlannerEditionSerializer,
+    PlannerFilterInputSerializer,
     RegradeRequestInputSerializer,
     RegradeRequestOutputSerializer,
 )
@@ -35,7 +41,7 @@ class MyGradesPagination(PageNumberPagination):
     page_size = 5
 
 
-class MyGradesApi(generics.ListAPIView):
+class MyGradesApi(PersonalApiMixin, generics.ListAPIView):
     """The signed-in student's released grades and final-grade breakdown, per edition (by
     slug, descending), a page of editions at a time."""
 
@@ -44,12 +50,9 @@ class MyGradesApi(generics.ListAPIView):
     pagination_class = MyGradesPagination
 
     @extend_schema(
+        tags=["grades"],
         summary="My released grades and final-grade breakdown, per edition",
-        parameters=[
-            OpenApiParameter(
-                "edition", str, description="Only this edition (its slug, e.g. info8010-2023)"
-            )
-        ],
+        parameters=[PlannerFilterInputSerializer],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -59,17 +62,21 @@ class MyGradesApi(generics.ListAPIView):
             return Edition.objects.none()
         user = self.request.user
         assert isinstance(user, User)  # IsAuthenticated
+        filters = PlannerFilterInputSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)  # a malformed slug is a 400, not a query
         editions = selectors.student_editions_with_grades(user=user)
-        slug = self.request.query_params.get("edition")
+        slug = filters.validated_data.get("edition")
         return editions.filter(slug=slug) if slug else editions
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        body = [self._edition_payload(edition, request.user) for edition in page or []]
+        body = [self._edition_payload(edition, request) for edition in page or []]
         return self.get_paginated_response(self.get_serializer(body, many=True).data)
 
     @staticmethod
-    def _edition_payload(edition, user) -> dict:
+    def _edition_payload(edition, request) -> dict:
+        user = request.user
+        html_url = absolute_for(request, reverse("grading:mine", kwargs={"slug": edition.slug}))
         view = selectors.student_view(edition=edition, student=user)
         final = None
         if view.result is not None:
@@ -104,20 +111,23 @@ class MyGradesApi(generics.ListAPIView):
                     "regrade_request": RegradeRequestOutputSerializer.payload(g.regrade)
                     if g.regrade
                     else None,
+                    "html_url": html_url,
                 }
                 for g in view.grades
             ],
             "final": final,
+            "html_url": html_url,
         }
 
 
-class EditionGradesApi(generics.ListAPIView):
+class EditionGradesApi(PersonalApiMixin, generics.ListAPIView):
     """Every student's stored final grade (released marks and the exam marks entered)."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FinalGradeOutputSerializer
 
     @extend_schema(
+        tags=["grades"],
         summary="The edition's final grades (staff of the edition)",
         responses={
             200: FinalGradeOutputSerializer(many=True),
@@ -134,13 +144,15 @@ class EditionGradesApi(generics.ListAPIView):
         return selectors.final_grades_of_edition(edition=edition)
 
 
-class ExamMarkSetApi(APIView):
+class ExamMarkSetApi(PersonalApiMixin, APIView):
     """Record (or replace) one student's exam mark, as the CSV import does for many; the
     change is recorded in the marks' history with ``via="api"``."""
 
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]  # one media type: one signature in generated clients
 
     @extend_schema(
+        tags=["grades"],
         summary="Record a student's exam mark (staff of the edition)",
         request=ExamMarkInputSerializer,
         responses={
@@ -192,3 +204,113 @@ class RegradeRequestCreateApi(APIView):
             actor=request.user, grade=grade, message=serializer.validated_data["message"]
         )
         return Response(RegradeRequestOutputSerializer.payload(created), status=201)
+
+
+class PlannerPagination(PageNumberPagination):
+    # A page's queries do not depend on its size; its work does: a few editions at a time.
+    page_size = 5
+
+
+class PlannerApi(PersonalApiMixin, generics.ListAPIView):
+    """What is due, and where I stand: per edition, each assignment's deadline for my group,
+    its status, my latest version and released grade; and the next lectures."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = PlannerEditionSerializer
+    pagination_class = PlannerPagination
+
+    @extend_schema(
+        tags=["me"],
+        summary="My planner: deadlines, status and grades",
+        parameters=[PlannerFilterInputSerializer],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Edition.objects.none()
+        filters = PlannerFilterInputSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        user = self.request.user
+        assert isinstance(user, User)  # IsAuthenticated
+        editions = selectors.student_editions_with_grades(user=user)
+        if slug := filters.validated_data.get("edition"):
+            editions = editions.filter(slug=slug)
+        return editions
+
+    def list(self, request, *args, **kwargs):
+        user = request.user
+        page = self.paginate_queryset(self.get_queryset())
+        planned = planner.planner_for_student(user=user, editions=list(page or []))
+        body = [_planner_payload(entry, request) for entry in planned]
+        return self.get_paginated_response(self.get_serializer(body, many=True).data)
+
+
+_SENTINEL = 987654321
+
+
+def _pk_url(request, name: str):
+    """``name``'s absolute URL for any pk, reversed once per request (dozens per answer)."""
+    template = absolute_for(request, reverse(name, kwargs={"pk": _SENTINEL}))
+    head, tail = template.split(str(_SENTINEL))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _planner_payload(entry: planner.PlannerEdition, request) -> dict:
+    edition = entry.edition
+    receipt_url = _pk_url(request, "submissions:receipt")
+    assignment_url = _pk_url(request, "submissions:assignment")
+
+    return {
+        "edition": edition.slug,
+        "title": str(edition),
+        "timezone": edition.timezone,
+        "group": entry.group_id,
+        "assignments": [
+            {
+                "id": item.assignment.pk,
+                "title": item.assignment.title,
+                "kind": item.assignment.kind,
+                "optional": item.assignment.optional,
+                "deadline": item.deadline,
+                "extended": item.extended,
+                "status": item.status,
+                "latest": None
+                if item.latest is None
+                else {
+                    "version": item.latest.version,
+                    "submission_id": item.latest.submission_id,
+                    "submitted_at": item.latest.submitted_at,
+                    "receipt_url": receipt_url(item.latest.submission_id),
+                },
+                "grade": None
+                if item.grade is None
+                else {
+                    "score": _num(item.grade.score),
+                    "max": _num(item.grade.max),
+                    "released_at": item.grade.released_at,
+                },
+                "accepted_kinds": item.assignment.accepted_kinds,
+                "max_file_mb": item.assignment.max_file_mb,
+                "max_pages": item.assignment.max_pages,
+                "html_url": assignment_url(item.assignment.pk),
+            }
+            for item in entry.items
+        ],
+        "upcoming_lectures": [
+            {
+                "id": lecture.pk,
+                "number": lecture.number,
+                "title": lecture.title,
+                "date": lecture.date,
+                "starts_at": None
+                if lecture.date is None or edition.meeting_time is None
+                else edition.local_datetime(lecture.date, edition.meeting_time),
+            }
+            for lecture in entry.upcoming_lectures
+        ],
+        "html_url": absolute_for(
+            request, reverse("submissions:dashboard", kwargs={"slug": edition.slug})
+        ),
+    }

@@ -7,7 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from assignments.models import FILE_KINDS, Assignment
+
 from .models import FinalGrade
+from .planner import STATUSES
 
 
 class StudentRefSerializer(serializers.Serializer):
@@ -125,6 +128,7 @@ class ReleasedGradeSerializer(serializers.Serializer):
     regrade_request = RegradeRequestOutputSerializer(
         allow_null=True, help_text="The latest regrade request and its answer"
     )
+    html_url = serializers.URLField(help_text="Your grades page of the edition")
 
 
 class MyEditionGradesSerializer(serializers.Serializer):
@@ -132,6 +136,7 @@ class MyEditionGradesSerializer(serializers.Serializer):
     title = serializers.CharField()
     grades = ReleasedGradeSerializer(many=True)
     final = FinalGradeOutputSerializer(allow_null=True, help_text="null: no grading scheme yet")
+    html_url = serializers.URLField(help_text="Your grades page of the edition")
 
 
 class ExamMarkInputSerializer(serializers.Serializer):
@@ -159,3 +164,68 @@ class ExamMarkOutputSerializer(serializers.Serializer):
     student = ExamMarkStudentSerializer()
     component = serializers.CharField()
     score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
+# --- the planner ------------------------------------------------------------------------
+
+
+class PlannerFilterInputSerializer(serializers.Serializer):
+    edition = serializers.SlugField(
+        required=False, max_length=64, help_text="Only this edition (its slug)"
+    )
+
+
+class PlannerLatestSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    submission_id = serializers.IntegerField(help_text="The receipt's id")
+    submitted_at = serializers.DateTimeField()
+    receipt_url = serializers.URLField(help_text="The signed receipt (a download)")
+
+
+class PlannerGradeSerializer(serializers.Serializer):
+    score = serializers.CharField(help_text="Your mark (your own when overridden)")
+    max = serializers.CharField()
+    released_at = serializers.DateTimeField()
+
+
+class PlannerAssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Assignment.Kind.choices)
+    optional = serializers.BooleanField()
+    deadline = serializers.DateTimeField(
+        help_text="Your group's effective deadline (extension and grace included)"
+    )
+    extended = serializers.BooleanField(help_text="Your group has an extension")
+    status = serializers.ChoiceField(
+        choices=[(s, s) for s in STATUSES],
+        help_text="open: not handed in, still time; submitted: handed in, not graded; missed: "
+        "not handed in and the deadline passed; graded: marked, not released; released: "
+        "your mark is in grade",
+    )
+    latest = PlannerLatestSerializer(allow_null=True, help_text="null: nothing handed in")
+    grade = PlannerGradeSerializer(allow_null=True, help_text="null: no released mark")
+    accepted_kinds = serializers.ListField(child=serializers.ChoiceField(choices=FILE_KINDS))
+    max_file_mb = serializers.IntegerField(help_text="Size limit of one file, in MB")
+    max_pages = serializers.IntegerField(allow_null=True, help_text="Page limit of a PDF")
+    html_url = serializers.URLField(help_text="The assignment's page")
+
+
+class PlannerLectureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    date = serializers.DateField()
+    starts_at = serializers.DateTimeField(
+        allow_null=True, help_text="null when the edition has no meeting time"
+    )
+
+
+class PlannerEditionSerializer(serializers.Serializer):
+    edition = serializers.SlugField()
+    title = serializers.CharField()
+    timezone = serializers.CharField(help_text="IANA zone of the edition")
+    group = serializers.IntegerField(allow_null=True, help_text="Your group's id; null: none")
+    assignments = PlannerAssignmentSerializer(many=True)
+    upcoming_lectures = PlannerLectureSerializer(many=True)
+    html_url = serializers.URLField(help_text="Your dashboard of the edition")

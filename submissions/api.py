@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser
@@ -10,14 +11,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.api_personal import PersonalApiMixin
+from config.links import absolute_for
 from config.uploads import RecordingMultiPartApiParser, client_file_name
 from courses.models import Membership
 
 from . import check_bounds, idempotency, selectors, services
 from .errors import SubmissionRefused, TryLater
-from .models import GroupMembership, Submission
+from .models import CalendarFeedToken, GroupMembership, Submission
 from .serializers import (
-    ApiErrorSerializer,
     CreatedReceiptSerializer,
     MeSerializer,
     ReceiptSerializer,
@@ -27,7 +29,7 @@ from .serializers import (
 from .views import file_response
 
 
-class MeApi(APIView):
+class MeApi(PersonalApiMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses=MeSerializer, summary="The signed-in user, enrolments and groups")
@@ -64,11 +66,22 @@ class MeApi(APIView):
             },
             "enrolments": enrolments,
             "groups": groups,
+            "calendar_url": _calendar_url(request, user),
         }
         return Response(MeSerializer(data).data)
 
 
-class MySubmissionsApi(generics.ListAPIView):
+def _calendar_url(request, user: User) -> str | None:
+    feed = CalendarFeedToken.objects.filter(user=user).first()
+    if feed is None:
+        return None
+    path = reverse("submissions:personal-calendar", kwargs={"token": feed.token})
+    return absolute_for(request, path)
+
+
+class MySubmissionsApi(PersonalApiMixin, generics.ListAPIView):
+    """My groups' hand-ins, newest first."""
+
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = SubmissionOutputSerializer
 
@@ -80,7 +93,7 @@ class MySubmissionsApi(generics.ListAPIView):
         return selectors.submissions_of_user(user=user)
 
 
-class SubmissionCreateApi(APIView):
+class SubmissionCreateApi(PersonalApiMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [RecordingMultiPartApiParser, FormParser]
 
@@ -101,19 +114,18 @@ class SubmissionCreateApi(APIView):
             200: OpenApiResponse(
                 CreatedReceiptSerializer, description="A retry: the version its key created"
             ),
-            400: OpenApiResponse(ApiErrorSerializer, description="Bad file or request"),
-            403: OpenApiResponse(ApiErrorSerializer, description="Deadline passed / not allowed"),
-            404: OpenApiResponse(description="No such assignment for you"),
-            409: OpenApiResponse(
-                ApiErrorSerializer, description="Idempotency-Key already used for another file"
+            400: OpenApiResponse(description="Bad file or request (see errors and code)"),
+            403: OpenApiResponse(
+                description="Deadline passed (code deadline_passed, with deadline and "
+                "official_time) or not allowed (code not_allowed)"
             ),
+            404: OpenApiResponse(description="No such assignment for you"),
+            409: OpenApiResponse(description="Idempotency-Key already used for another file"),
             429: OpenApiResponse(
-                ApiErrorSerializer,
                 description="Too many hand-ins (too_many_hand_ins), or another of your files "
                 "is being checked (check_in_progress); see Retry-After",
             ),
             503: OpenApiResponse(
-                ApiErrorSerializer,
                 description="The server is busy checking other files (checks_busy), or "
                 "storage_unavailable: nothing stored; see Retry-After",
             ),
@@ -140,13 +152,7 @@ class SubmissionCreateApi(APIView):
         try:
             with check_bounds.hand_in_turn(user_id=request.user.pk, size=size):
                 serializer = SubmissionInputSerializer(data=request.data)
-                if not serializer.is_valid():
-                    # The body every refusal of this endpoint has ({"error", "detail"}, as
-                    # documented), written by config.api_errors.
-                    errors = serializer.errors.items()
-                    raise ValidationError(
-                        [f"{name}: {e}" for name, messages in errors for e in messages]
-                    )
+                serializer.is_valid(raise_exception=True)
                 submission = services.submission_create(
                     user=request.user,
                     assignment=assignment,
@@ -173,19 +179,26 @@ class SubmissionCreateApi(APIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class SubmissionDetailApi(APIView):
+class SubmissionDetailApi(PersonalApiMixin, APIView):
+    """One hand-in of one of my groups."""
+
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=SubmissionOutputSerializer)
+    @extend_schema(responses=SubmissionOutputSerializer, summary="One hand-in")
     def get(self, request, pk):
         submission = selectors.submission_get_for_user(submission_id=pk, user=request.user)
-        return Response(SubmissionOutputSerializer(submission).data)
+        return Response(SubmissionOutputSerializer(submission, context={"request": request}).data)
 
 
-class SubmissionFileApi(APIView):
+class SubmissionFileApi(PersonalApiMixin, APIView):
+    """The file of one hand-in of one of my groups."""
+
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        summary="The handed-in file",
+    )
     def get(self, request, pk):
         submission = selectors.submission_get_for_user(submission_id=pk, user=request.user)
         return file_response(submission)

@@ -1,4 +1,9 @@
+from django.urls import reverse
 from rest_framework import serializers
+
+from assignments.models import FILE_KINDS
+from config.links import absolute_for
+from courses.models import Membership
 
 from .models import Submission
 
@@ -24,8 +29,8 @@ class ReceiptSerializer(serializers.Serializer):
     file_name = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
-    submitted_at_utc = serializers.CharField()
-    submitted_at_local = serializers.CharField()
+    submitted_at_utc = serializers.DateTimeField(help_text="UTC, with microseconds")
+    submitted_at_local = serializers.DateTimeField(help_text="With the edition's offset")
     time_zone = serializers.CharField()
     submitted_by = serializers.CharField()
     signature = serializers.CharField()
@@ -45,7 +50,9 @@ class SubmissionOutputSerializer(serializers.ModelSerializer):
     group = serializers.CharField(source="group.name")
     submitted_by = serializers.EmailField(source="submitted_by.email")
     paper = serializers.IntegerField(source="paper_id", allow_null=True)
-    file_url = serializers.SerializerMethodField()
+    content_kind = serializers.ChoiceField(choices=[(k, k) for k in FILE_KINDS])
+    file_url = serializers.SerializerMethodField(help_text="The stored file")
+    html_url = serializers.SerializerMethodField(help_text="The assignment's page, your versions")
 
     class Meta:
         model = Submission
@@ -66,12 +73,16 @@ class SubmissionOutputSerializer(serializers.ModelSerializer):
             "submitted_at",
             "deadline_at",
             "file_url",
+            "html_url",
         ]
 
     def get_file_url(self, obj) -> str:
-        from django.urls import reverse
+        path = reverse("submissions-api:submission-file", kwargs={"pk": obj.pk})
+        return absolute_for(self.context.get("request"), path)
 
-        return reverse("submissions-api:submission-file", kwargs={"pk": obj.pk})
+    def get_html_url(self, obj) -> str:
+        path = reverse("submissions:assignment", kwargs={"pk": obj.assignment_id})
+        return absolute_for(self.context.get("request"), path)
 
 
 class MeUserSerializer(serializers.Serializer):
@@ -85,7 +96,7 @@ class MeUserSerializer(serializers.Serializer):
 class MeEnrolmentSerializer(serializers.Serializer):
     edition = serializers.CharField()
     title = serializers.CharField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
 
 
 class MeGroupSerializer(serializers.Serializer):
@@ -99,10 +110,8 @@ class MeSerializer(serializers.Serializer):
     user = MeUserSerializer()
     enrolments = MeEnrolmentSerializer(many=True)
     groups = MeGroupSerializer(many=True)
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()
-    detail = serializers.CharField()
-    deadline = serializers.DateTimeField(required=False)
-    official_time = serializers.DateTimeField(required=False)
+    calendar_url = serializers.URLField(
+        allow_null=True,
+        help_text="Your personal calendar feed (deadlines of your groups); null until you "
+        "create its address on your profile page",
+    )

@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts import services as account_services
 from accounts.models import User
 from assignments.models import Assignment, Paper
 from config import generations, storage
@@ -610,15 +610,15 @@ def deadline_rule_text(*, deadline: dt.datetime, edition: Edition) -> str:
 
 
 @transaction.atomic
-def api_token_rotate(*, user: User) -> Token:
-    """A new personal API token; the old one stops working."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def api_token_rotate(*, user: User) -> str:
+    """A new personal API token (returned once, stored hashed); the older ones stop working."""
+    account_services.api_tokens_revoke_all(user=user)
+    return account_services.api_token_create(user=user, name="profile page").key
 
 
 @transaction.atomic
 def api_token_revoke(*, user: User) -> None:
-    Token.objects.filter(user=user).delete()
+    account_services.api_tokens_revoke_all(user=user)
 
 
 @transaction.atomic

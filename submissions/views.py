@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
 
 from accounts import services as account_services
 from config.errors import ApplicationError
@@ -286,7 +285,7 @@ def profile(request):
         else:
             messages.success(request, "Profile saved.")
             return redirect("submissions:profile")
-    token = Token.objects.filter(user=user).first()
+    token = user.api_tokens.first()
     feed = CalendarFeedToken.objects.filter(user=user).first()
     feed_url = (
         request.build_absolute_uri(
@@ -308,8 +307,8 @@ def profile(request):
 def token_action(request):
     action = request.POST.get("action")
     if action == "create-api-token":
-        token = services.api_token_rotate(user=request.user)
-        messages.success(request, f"New API token: {token.key} — copy it now.")
+        key = services.api_token_rotate(user=request.user)
+        messages.success(request, f"New API token: {key} — copy it now.")
     elif action == "revoke-api-token":
         services.api_token_revoke(user=request.user)
         messages.success(request, "API token revoked.")

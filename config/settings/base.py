@@ -27,6 +27,22 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # X-Forwarded-For (nginx's $proxy_add_x_forwarded_for). 0: the header is ignored. The one
 # rule for the client address (config/clientip.py): login rate limits and API throttles.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# CORS (config/cors.py): the public read endpoints answer any origin without credentials;
+# the rest of /api/ only these origins (e.g. "https://app.example.org"), with credentials.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-none-match",
+    "if-modified-since",
+    "idempotency-key",
+    "x-csrftoken",
+    "x-requested-with",
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,7 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for the migration that hashed its tokens
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -58,7 +75,10 @@ MIDDLEWARE = [
     # 400 for NUL and non-UTF-8 bytes in the path, query, headers and forms, before any view.
     "config.request_guard.request_guard_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.cors.LecternCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, whose APPEND_SLASH would lose a POST's body.
+    "config.api_paths.api_trailing_slash_middleware",
     "django.middleware.common.CommonMiddleware",
     "config.uploads.unsafe_upload_names_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -308,7 +328,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: unauthenticated API clients get 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -325,11 +345,36 @@ REST_FRAMEWORK = {
         "user": env("API_USER_RATE", default="2000/minute"),
     },
 }
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lectern API",
     "DESCRIPTION": "Course schedule, submissions and grades.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components (FooRequest): output fields are all required,
+    # input fields as the serializer says.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1 (JSON Schema 2020-12): a nullable object is oneOf [its schema, null], which
+    # validators and client generators read alike (3.0's "nullable" beside allOf is not).
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.require_every_output_field",
+    ],
+    # Tags default to the resource after /api/v1/ (editions, me, assignments, …).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVERS": [{"url": SITE_URL.rstrip("/"), "description": "This Lectern"}],
+    "TAGS": [
+        {"name": "editions", "description": "Published editions and their schedule (public)"},
+        {
+            "name": "me",
+            "description": "The signed-in user: enrolments, planner, submissions, grades",
+        },
+        {"name": "assignments", "description": "Hand-ins"},
+        {"name": "submissions", "description": "One hand-in and its file"},
+        {"name": "auth", "description": "Personal API tokens"},
+        {"name": "grades", "description": "Released grades; final grades and exam marks (staff)"},
+    ],
     # The docs page loads Swagger UI from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -340,6 +385,8 @@ SPECTACULAR_SETTINGS = {
         "LectureKindEnum": "courses.models.Lecture.Kind",
         "AssignmentKindEnum": "assignments.models.Assignment.Kind",
         "ScheduleItemKindEnum": "agenda.selectors.SCHEDULE_KINDS",
+        "FileKindEnum": "assignments.models.FILE_KINDS",
+        "RoleEnum": "courses.models.Membership.Role",
     },
 }
 
@@ -363,7 +410,6 @@ ABSOLUTE_URL_OVERRIDES = {"courses.edition": _edition_url}
 
 # Lectern's own settings.
 # The scheme and host the site is served under, for links in e-mails (config/links.py).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 LECTERN_CALENDAR_LECTURE_MINUTES = env.int("LECTERN_CALENDAR_LECTURE_MINUTES", default=180)
 # Bounds on file checks (submissions/check_bounds.py, docs/file-checks.md "Bounds on checking").
 LECTERN_HAND_IN_RATE = env("LECTERN_HAND_IN_RATE", default="10/minute")  # per user

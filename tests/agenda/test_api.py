@@ -206,8 +206,10 @@ def test_schedule_rejects_a_bad_filter_with_a_clear_400(api, edition, query, fie
     response = api.get(schedule_url(edition, query))
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert message in response.json()[field][0]
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert message in body["errors"][field][0]
 
 
 def test_schedule_of_a_draft_is_404_except_for_its_staff(api, edition):
@@ -269,10 +271,15 @@ def test_assignments_carry_the_deadline_in_local_terms_and_papers(api, edition):
         "handout_url": "https://example.test/homework1.ipynb",
         "summary": "Tensor operations, `autograd` and `nn`.",
         "papers": [],
+        "accepted_kinds": ["pdf"],
+        "max_file_mb": 20,
+        "max_pages": None,
         "sequence": 0,
+        "html_url": f"http://testserver/assignments/{homework['id']}/",
     }
     assert reading["hard_deadline"] is True
     assert reading["due_at"] == "2023-05-19T23:59:00+02:00"
+    assert all(isinstance(p["id"], int) for p in reading["papers"])
     assert [p["title"] for p in reading["papers"]] == [
         "High-Resolution Image Synthesis with Latent Diffusion Models",
         "Scaling laws",
@@ -484,9 +491,8 @@ def test_edition_list_query_count_does_not_grow(api, editions, django_assert_max
 
 @pytest.mark.django_db
 def test_token_clients_get_private_responses_too(api, edition):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
     api.get(schedule_url(edition))  # cached for anonymous pollers
-    token = Token.objects.create(user=UserFactory())
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=UserFactory()).key}")
     assert "private" in api.get(schedule_url(edition))["Cache-Control"]

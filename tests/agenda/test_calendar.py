@@ -91,8 +91,10 @@ def test_homework_deadline_starts_at_2359_brussels_time(client, edition):
     assert "DTSTART;TZID=Europe/Brussels:20230306T235900" in response.content.decode()
     homework = next(e for e in cal.walk("VEVENT") if "Homework 1" in str(e["SUMMARY"]))
     assert homework["DTSTART"].dt == dt.datetime(2023, 3, 6, 23, 59, tzinfo=BRUSSELS)
-    # A deadline is an instant: no end, and it does not block the day.
-    assert "DTEND" not in homework
+    # A deadline is an instant: an event of zero length (so calendar apps show it on its day
+    # only), and it does not block the day.
+    assert "DTEND;TZID=Europe/Brussels:20230306T235900" in response.content.decode()
+    assert homework["DTEND"].dt == homework["DTSTART"].dt
     assert str(homework["TRANSP"]) == "TRANSPARENT"
 
 

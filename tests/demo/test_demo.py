@@ -163,7 +163,7 @@ def test_student1_hands_in_the_reading_report_by_form_and_api_and_late_work_is_r
             format="multipart",
         )
     assert late.status_code == 403
-    assert late.json()["error"] == "deadline_passed"
+    assert late.json()["code"] == "deadline_passed"
 
 
 # --- grades of the 2023 edition (grading issue) ---------------------------------------------

@@ -17,9 +17,9 @@ import sys
 
 def seed(groups: int) -> dict:
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.services import api_token_create
     from assignments.models import Assignment
     from courses.models import Course, Edition, Membership
     from submissions.models import GroupMembership, StudentGroup
@@ -63,15 +63,13 @@ def seed(groups: int) -> dict:
             GroupMembership(group=teams[index // 2], user=user, edition=edition)
             for index, user in enumerate(users)
         )
-        tokens = Token.objects.bulk_create(
-            Token(user=user, key=Token.generate_key()) for user in users
-        )
+        tokens = [api_token_create(user=user).key for user in users]
     return {
         "race_assignment": race.pk,
         "warmup_assignment": warmup.pk,
         "timezone": edition.timezone,
         "students": [
-            {"email": user.email, "token": token.key, "group": teams[index // 2].pk}
+            {"email": user.email, "token": token, "group": teams[index // 2].pk}
             for index, (user, token) in enumerate(zip(users, tokens, strict=True))
         ],
     }

@@ -403,7 +403,7 @@ def test_no_hand_in_is_accepted_at_or_after_the_deadline_and_none_is_lost(tmp_pa
     # Every refusal is the deadline's, stated as such, and decided at or after it.
     for outcome in refused:
         assert outcome.status == 403, (outcome.index, outcome.status, outcome.body)
-        assert outcome.body["error"] == "deadline_passed", outcome.body
+        assert outcome.body["code"] == "deadline_passed", outcome.body
         assert dt.datetime.fromisoformat(outcome.body["official_time"]) >= deadline
 
     # Every 201 has its receipt, signed by this server and saying what is stored (the checks

@@ -217,15 +217,22 @@ RULES: dict[str, list[Case]] = {
     "grading:export": [Case(STAFF_OF_PUB, {"slug": "pub.slug"})],
     "grading:exam-import": [Case(STAFF_OF_PUB, {"slug": "pub.slug"})],
     "grading-api:my-grades": [Case(API_SIGNED_IN)],
+    "grading-api:planner": [Case(API_SIGNED_IN)],
+    # Anyone may ask for a token (the password decides), in JSON: a form is refused before
+    # anything is read. (DELETE revokes the caller's own token: the token is the permission.)
+    "accounts-api:token": [
+        Case(by_role(405)),
+        Case(by_role(415), method="post", data=lambda w: {}),
+    ],
     "grading-api:edition-grades": [
         Case(by_role(404, anonymous=401, ta=200, instructor=200), {"slug": "pub.slug"})
     ],
     "grading-api:exam-mark-set": [
         # POST only: reading it is "method not allowed" once signed in.
         Case(by_role(405, anonymous=401), {"slug": "pub.slug"}),
-        # An empty body: staff of the edition get the validation error, others nothing.
+        # A form body: staff of the edition hear that the API takes JSON, others nothing.
         Case(
-            by_role(404, anonymous=401, ta=400, instructor=400),
+            by_role(404, anonymous=401, ta=415, instructor=415),
             {"slug": "pub.slug"},
             method="post",
             data=lambda w: {},
@@ -270,7 +277,6 @@ ADMIN_SAMPLES: dict[str, tuple[str, frozenset[str]]] = {
 # object each is checked on.
 ADMIN_SUPERUSER_ONLY = {
     "auth_group": "staff_group.pk",
-    "authtoken_tokenproxy": "users.member.pk",  # DRF's token admin finds tokens by user
     "account_emailaddress": "email_address.pk",
     "accounts_user": "users.member.pk",
 }
@@ -477,7 +483,7 @@ def clients(world, django_db_blocker) -> dict[tuple[str, bool], Client]:
             if user is not None:
                 site.force_login(user)
             clients[role, False] = site
-            headers = {"Authorization": f"Token {user.auth_token.key}"} if user else {}
+            headers = {"Authorization": f"Token {user.api_key}"} if user else {}
             clients[role, True] = Client(headers=headers)
     return clients
 

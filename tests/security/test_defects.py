@@ -65,16 +65,19 @@ def test_staff_cannot_hand_in_through_the_admin_for_another_editions_student(wor
 
 
 def test_api_refuses_a_hand_in_without_a_file_in_the_documented_error_shape(world):
-    client = Client(headers={"Authorization": f"Token {world.users['member'].auth_token.key}"})
+    client = Client(headers={"Authorization": f"Token {world.users['member'].api_key}"})
 
     response = client.post(
         reverse("submissions-api:submission-create", args=[world.homework.pk]), {"file": "x"}
     )
 
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert body["error"] == "invalid"
+    assert body["code"] == "invalid"
+    assert body["status"] == 400
     assert body["detail"].startswith("file: ")
+    assert set(body["errors"]) == {"file"}
 
 
 def test_assignment_due_time_is_documented_as_a_local_time_without_offset(client):
@@ -94,4 +97,4 @@ def test_schema_documents_401_for_authenticated_operations_and_404_for_paths(cli
     assert "401" in me and "429" in me
     assert {"401", "404"} <= set(detail)
     assert "404" in editions  # an out-of-range page
-    assert "401" not in editions  # public
+    assert "401" in editions  # public, but a wrong token is refused there too

@@ -6,9 +6,9 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from icalendar import Calendar
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -72,7 +72,8 @@ def test_profile_creates_and_revokes_a_personal_api_token(client, alice):
     client.force_login(alice)
     response = client.post(reverse("submissions:tokens"), {"action": "create-api-token"})
     assert response.status_code == 302
-    key = Token.objects.get(user=alice).key
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    key = message.split("New API token: ")[1].split(" ")[0]
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(reverse("submissions-api:me")).status_code == 200

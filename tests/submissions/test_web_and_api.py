@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from submissions.models import Submission
 from tests.submissions import filegen
 from tests.submissions.conftest import pdf_upload
@@ -67,8 +67,7 @@ def test_web_form_refuses_a_path_traversal_file_name(client, homework, group, al
 @pytest.mark.django_db
 def test_api_hand_in_returns_the_receipt(homework, group, alice):
     api = APIClient()
-    token = Token.objects.create(user=alice)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=alice).key}")
     url = reverse("submissions-api:submission-create", args=[homework.pk])
     with time_machine.travel(BEFORE, tick=False):
         response = api.post(url, {"file": pdf_upload()}, format="multipart")
@@ -91,7 +90,7 @@ def test_api_refuses_late_work_with_403_and_the_deadline(homework, group, alice)
         response = api.post(url, {"file": pdf_upload()}, format="multipart")
     assert response.status_code == 403
     body = response.json()
-    assert body["error"] == "deadline_passed"
+    assert body["code"] == "deadline_passed"
     assert body["deadline"] == "2023-03-06T22:59:00+00:00"
     assert "23:59:00 Brussels time" in body["detail"]
     assert not Submission.objects.exists()
@@ -106,7 +105,7 @@ def test_api_refuses_a_bad_file_with_400_and_the_reason(homework, group, alice):
     with time_machine.travel(BEFORE, tick=False):
         response = api.post(url, {"file": upload}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["error"] == "pdf_unreadable"
+    assert response.json()["code"] == "pdf_unreadable"
     assert not Submission.objects.exists()
 
 
