@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("grading.urls")),
     path("accounts/", include("allauth.urls")),
+    # The language switcher posts here (django.views.i18n.set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
 ]
