@@ -315,3 +315,43 @@ def group_rule_text(assignment: Assignment) -> str:
 def has_handed_in(*, group: StudentGroup) -> int:
     """How many versions the group has handed in, all assignments together: one query."""
     return Submission.objects.filter(group=group).count()
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    """What the course staff see on an edition's home: hand-ins per assignment, groups."""
+
+    handed_in: dict[int, int]  # assignment id → groups that handed it in
+    groups: int
+    students: int
+    students_without_group: int
+
+
+def staff_overview(*, edition: Edition) -> StaffOverview:
+    """Three queries whatever the number of groups and hand-ins."""
+    handed_in = {
+        row["assignment"]: row["groups"]
+        for row in Submission.objects.filter(assignment__edition=edition)
+        .values("assignment")
+        .annotate(groups=Count("group", distinct=True))
+        .order_by()
+    }
+    students = Membership.objects.filter(edition=edition, role=Membership.Role.STUDENT).count()
+    in_groups = GroupMembership.objects.filter(edition=edition).aggregate(
+        n=Count("id"), groups=Count("group", distinct=True)
+    )
+    return StaffOverview(
+        handed_in=handed_in,
+        groups=in_groups["groups"],
+        students=students,
+        students_without_group=max(0, students - in_groups["n"]),
+    )
+
+
+def memberships_of(*, user: User) -> list[Membership]:
+    """The user's memberships with their edition and course, newest edition first: one query."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("edition__course")
+        .order_by("-edition__slug", "role")
+    )

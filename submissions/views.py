@@ -40,10 +40,23 @@ def _messages_from(exc: ValidationError) -> list[str]:
 
 @login_required
 def home(request):
-    editions = list(selectors.student_editions(user=request.user))
-    if len(editions) == 1:
-        return redirect("submissions:dashboard", slug=editions[0].slug)
-    return render(request, "submissions/home.html", {"editions": editions, "form": EnrolmentForm()})
+    memberships = selectors.memberships_of(user=request.user)
+    slugs = {m.edition.slug for m in memberships}
+    if len(slugs) == 1:
+        return redirect("submissions:dashboard", slug=slugs.pop())
+    teaching = [m for m in memberships if m.role != "student"]
+    taught = {m.edition_id for m in teaching}
+    studying = [m for m in memberships if m.role == "student" and m.edition_id not in taught]
+    return render(
+        request,
+        "submissions/home.html",
+        {
+            "teaching": teaching,
+            "studying": studying,
+            # Staff join editions through the admin, not with a student's enrolment code.
+            "form": None if teaching else EnrolmentForm(),
+        },
+    )
 
 
 @login_required
@@ -68,6 +81,23 @@ def enrol(request):
 @login_required
 def dashboard(request, slug):
     board = selectors.dashboard_for_user(user=request.user, slug=slug)
+    if board.role != "student":
+        # Staff get their own home: work to do and the admin pages, never the group UI.
+        overview = selectors.staff_overview(edition=board.edition)
+        rows = [
+            (row, overview.handed_in.get(row.assignment_id, 0)) for row in board.standing.rows
+        ]
+        return render(
+            request,
+            "submissions/staff_dashboard.html",
+            {
+                "edition": board.edition,
+                "role": board.role,
+                "rows": rows,
+                "overview": overview,
+                "upcoming": board.upcoming,
+            },
+        )
     return render(
         request,
         "submissions/dashboard.html",
