@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py migrate --noinput
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py load_demo
 
 ## Serve the embedded default (SQLite under var/, in-process tasks, console e-mail).
 run: demo

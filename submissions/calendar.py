@@ -34,10 +34,11 @@ def personal_calendar(request, token: str):
             entries.append(
                 CalendarEntry(
                     uid=f"deadline-{a.pk}-user-{user.pk}@{edition.slug}.lectern",
+                    # The course and the term: two editions' "Homework 1" stay apart.
                     summary=f"{'✓ ' if status.handed_in else ''}Deadline: {a.title} "
-                    f"({edition.course.code})",
+                    f"({edition.course.code} {edition.term})",
                     start=status.deadline,
-                    description=f"{a.title}: {state}."
+                    description=f"{edition.course.code} {edition.term}, {a.title}: {state}."
                     + (" Extended for your group." if status.extended else ""),
                     categories=("deadline",),
                     sequence=a.sequence + status.versions + (1 if status.extended else 0),
