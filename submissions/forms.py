@@ -11,7 +11,9 @@ class GroupCreateForm(forms.Form):
 
 
 class GroupJoinForm(forms.Form):
-    code = forms.CharField(label=_("Group code"), max_length=32, help_text=_("Ask a member for it."))
+    code = forms.CharField(
+        label=_("Group code"), max_length=32, help_text=_("Ask a member for it.")
+    )
 
 
 class GroupInviteForm(forms.Form):

@@ -274,9 +274,7 @@ def invites_received(*, user: User, edition: Edition) -> QuerySet[GroupInvite]:
     """Pending invitations to ``user`` in ``edition``, with the group and its members: two
     queries."""
     return (
-        GroupInvite.objects.filter(
-            edition=edition, invitee=user, status=GroupInvite.Status.PENDING
-        )
+        GroupInvite.objects.filter(edition=edition, invitee=user, status=GroupInvite.Status.PENDING)
         .select_related("group", "invited_by")
         .prefetch_related("group__memberships__user")
     )

@@ -71,7 +71,9 @@ def enrol(request):
         except ValidationError as exc:
             form.add_error("code", exc.message_dict.get("code", exc.messages))
         else:
-            messages.success(request, f"You are enrolled in {membership.edition}.")
+            messages.success(
+                request, _("You are enrolled in %(edition)s.") % {"edition": membership.edition}
+            )
             return redirect("submissions:dashboard", slug=membership.edition.slug)
     return render(
         request, "submissions/enrol.html", {"form": form}, status=400 if form.errors else 200
@@ -84,9 +86,7 @@ def dashboard(request, slug):
     if board.role != "student":
         # Staff get their own home: work to do and the admin pages, never the group UI.
         overview = selectors.staff_overview(edition=board.edition)
-        rows = [
-            (row, overview.handed_in.get(row.assignment_id, 0)) for row in board.standing.rows
-        ]
+        rows = [(row, overview.handed_in.get(row.assignment_id, 0)) for row in board.standing.rows]
         return render(
             request,
             "submissions/staff_dashboard.html",
@@ -239,15 +239,18 @@ def assignment_page(request, pk):
                 status = exc.status_code
             else:
                 if submission.receipt_email_delayed:
-                    emailed = (
+                    emailed = _(
                         "The e-mail with your receipt is delayed and will follow; the receipt "
                         "below is valid now."
                     )
                 else:
-                    emailed = "It is also e-mailed to your group."
+                    emailed = _("It is also e-mailed to your group.")
                 messages.success(
                     request,
-                    f"Handed in: version {submission.version}. Your receipt is below. {emailed}",
+                    _("Handed in: version %(version)s. Your receipt is below.")
+                    % {"version": submission.version}
+                    + " "
+                    + emailed,
                 )
                 url = reverse("submissions:assignment", kwargs={"pk": pk})
                 return redirect(f"{url}?receipt={submission.pk}#receipt")
@@ -340,7 +343,7 @@ def profile(request):
             for message in _messages_from(exc):
                 form.add_error(None, message)
         else:
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             return redirect("submissions:profile")
     token = Token.objects.filter(user=user).first()
     feed = CalendarFeedToken.objects.filter(user=user).first()
@@ -365,16 +368,16 @@ def token_action(request):
     action = request.POST.get("action")
     if action == "create-api-token":
         token = services.api_token_rotate(user=request.user)
-        messages.success(request, f"New API token: {token.key} — copy it now.")
+        messages.success(request, _("New API token: %(key)s — copy it now.") % {"key": token.key})
     elif action == "revoke-api-token":
         services.api_token_revoke(user=request.user)
-        messages.success(request, "API token revoked.")
+        messages.success(request, _("API token revoked."))
     elif action == "create-calendar":
         services.calendar_token_rotate(user=request.user)
-        messages.success(request, "New calendar address created; the old one no longer works.")
+        messages.success(request, _("New calendar address created; the old one no longer works."))
     elif action == "revoke-calendar":
         services.calendar_token_revoke(user=request.user)
-        messages.success(request, "Calendar address revoked.")
+        messages.success(request, _("Calendar address revoked."))
     else:
         return HttpResponse("Unknown action.", status=400)
     return redirect("submissions:profile")

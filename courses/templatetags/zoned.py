@@ -8,13 +8,12 @@ import datetime as dt
 from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import pgettext
 from django.utils.safestring import SafeString
+from django.utils.translation import pgettext
 
 from courses import timeutils
 
 register = template.Library()
-
 
 
 def zone_place(tz_name: str) -> str:

@@ -10,9 +10,12 @@ from django.core.management import call_command
 
 @pytest.mark.django_db
 def test_load_demo_prints_the_real_host_and_port(monkeypatch):
-    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("HOST", "lectern.local")
     monkeypatch.setenv("PORT", "8123")
     out = io.StringIO()
     call_command("load_demo", stdout=out)
-    assert "Open http://0.0.0.0:8123/ — admin at http://0.0.0.0:8123/admin/" in out.getvalue()
+    assert (
+        "Open http://lectern.local:8123/ — admin at http://lectern.local:8123/admin/"
+        in out.getvalue()
+    )
     assert ":8000" not in out.getvalue()
