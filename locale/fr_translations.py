@@ -154,7 +154,10 @@ FR = {
     "Deadline": "Échéance",
     "extended for your group": "prolongée pour votre groupe",
     "Hand-ins are": "Les remises sont",
-    "(this includes a grace period of %(n)s minute)": ("(délai de grâce de %(n)s minute compris)", "(délai de grâce de %(n)s minutes compris)"),
+    "(this includes a grace period of %(n)s minute)": (
+        "(délai de grâce de %(n)s minute compris)",
+        "(délai de grâce de %(n)s minutes compris)",
+    ),
     "the server's clock decides, to the second.": "l’horloge du serveur fait foi, à la seconde près.",
     "%(left)s left.": "Il reste %(left)s.",
     "Closed.": "Clôturé.",
@@ -223,7 +226,10 @@ FR = {
     "Classmates can also join with the code": "Vos camarades peuvent aussi rejoindre avec le code",
     "Leave the group": "Quitter le groupe",
     "Groups are locked.": "Les groupes sont verrouillés.",
-    "Your group has handed in %(n)s version.": ("Votre groupe a rendu %(n)s version.", "Votre groupe a rendu %(n)s versions."),
+    "Your group has handed in %(n)s version.": (
+        "Votre groupe a rendu %(n)s version.",
+        "Votre groupe a rendu %(n)s versions.",
+    ),
     "They stay with the group and are graded for its members: if you leave, you lose access to them and they will not count for you.": "Elles restent au groupe et sont corrigées pour ses membres : si vous partez, vous n’y avez plus accès et elles ne compteront pas pour vous.",
     "Your group has not handed anything in yet.": "Votre groupe n’a encore rien rendu.",
     "You are its last member: the group is dissolved unless it has hand-ins.": "Vous en êtes le dernier membre : le groupe est dissous s’il n’a rien rendu.",

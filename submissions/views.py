@@ -121,19 +121,19 @@ def _group_action(request, *, edition, action: str, forms_: dict) -> str | None:
         services.group_create(user=request.user, edition=edition, name=form.cleaned_data["name"])
         return _("Group created. Invite your classmates below.")
     if action == "join":
-        forms_["join"] = form = GroupJoinForm(request.POST, prefix="join")
-        if not form.is_valid():
+        forms_["join"] = join = GroupJoinForm(request.POST, prefix="join")
+        if not join.is_valid():
             return None
-        joined = services.group_join(user=request.user, code=form.cleaned_data["code"])
+        joined = services.group_join(user=request.user, code=join.cleaned_data["code"])
         if joined.edition.slug != slug:
             raise ValidationError(_("This code belongs to another edition's group."))
         return _("You joined %(group)s.") % {"group": joined.name}
     if action == "invite":
-        forms_["invite"] = form = GroupInviteForm(request.POST, prefix="invite")
-        if not form.is_valid():
+        forms_["invite"] = invite_form = GroupInviteForm(request.POST, prefix="invite")
+        if not invite_form.is_valid():
             return None
         invite = invite_services.group_invite(
-            actor=request.user, edition=edition, who=form.cleaned_data["who"]
+            actor=request.user, edition=edition, who=invite_form.cleaned_data["who"]
         )
         return _("%(name)s is invited; they accept or decline on their group page.") % {
             "name": invite.invitee
