@@ -69,3 +69,16 @@ def test_every_interface_string_has_its_french():
     assert "#, fuzzy" not in text
     mo = PO.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_size > 1000
+
+
+def test_the_assignment_page_in_french_says_the_rule_and_the_group_size(client, edition, alice):
+    make_group(edition, alice)  # alone; the homework needs 2 to 3
+    homework = AssignmentFactory(
+        edition=edition, title="Homework 1", due_date=dt.date(2023, 3, 6), min_group_size=2
+    )
+    client.force_login(alice)
+    url = reverse("submissions:assignment", args=[homework.pk])
+    with time_machine.travel(dt.datetime(2023, 3, 1, tzinfo=dt.UTC), tick=False):
+        page = client.get(url, headers={"accept-language": "fr"}).content.decode()
+    assert "acceptées jusqu’à 23:59:00, heure de Brussels (CET), le lun 6 mars 2023" in page
+    assert "Votre groupe compte 1 membre." in page
