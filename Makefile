@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-flood install install-dev demo clean lock
+.PHONY: run test lint format bench bench-flood install install-dev demo clean lock messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py migrate --noinput
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py load_demo
 
 ## Serve the embedded default (SQLite under var/, in-process tasks, console e-mail).
 run: demo
@@ -51,6 +51,17 @@ lock: | $(PY)
 	$(PY) -m pip install --quiet "uv>=0.8"
 	$(UV_COMPILE) -o requirements/base.lock
 	$(UV_COMPILE) --extra dev -o requirements/dev.lock
+
+## Regenerate the French catalogue: collect the strings, fill them from
+## locale/fr_translations.py (fails naming any string without French), compile the .mo.
+## Needs GNU gettext (apt-get install gettext); the compiled .mo is committed, so `make run`
+## and `make test` do not.
+MAKEMESSAGES = $(PY) manage.py makemessages -l fr --no-location --no-wrap \
+	-i ".venv/*" -i "var/*" -i "tests/*" -i "bench/*" -i "locale/*"
+messages: install-dev
+	$(MAKEMESSAGES)
+	cd locale && ../$(PY) apply.py
+	$(PY) manage.py compilemessages -l fr -i ".venv/*" -i "var/*"
 
 format: install-dev
 	$(VENV)/bin/ruff format .

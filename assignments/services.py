@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Model
+from django.utils import timezone
 
 from courses import timeutils
 from courses.models import (
@@ -36,6 +37,7 @@ from courses.models import (
 from courses.services import content_delete, content_save
 
 from .models import Assignment, Paper
+from .prose_dates import shift_prose_dates
 from .signals import assignments_changed
 
 _M = TypeVar("_M", bound=Model)
@@ -176,6 +178,13 @@ def edition_clone(
         intro = intro.replace(source.term, term)
         schedule_text = schedule_text.replace(source.term, term)
     years = round(days / 365.25)
+    # Dates in the prose move with the agenda ("submitted by May 19" → the clone's date).
+    prose_year = first.year if first else timezone.localdate().year
+
+    def prose(text: str) -> str:
+        return shift_prose_dates(text, days=days, default_year=prose_year)
+
+    intro, schedule_text = prose(intro), prose(schedule_text)
 
     edition = _copy(
         source,
@@ -198,9 +207,11 @@ def edition_clone(
         _copy(m, edition_id=edition.pk)
         for m in source.memberships.filter(role__in=STAFF_ROLES).order_by("position", "id")
     )
-    EditionInfo.objects.bulk_create(_copy(x, edition_id=edition.pk) for x in source.infos.all())
+    EditionInfo.objects.bulk_create(
+        _copy(x, edition_id=edition.pk, value=prose(x.value)) for x in source.infos.all()
+    )
     EditionSection.objects.bulk_create(
-        _copy(x, edition_id=edition.pk) for x in source.sections.all()
+        _copy(x, edition_id=edition.pk, body=prose(x.body)) for x in source.sections.all()
     )
     PreviousEdition.objects.bulk_create(
         _copy(x, edition_id=edition.pk) for x in source.previous_editions.all()
@@ -233,6 +244,8 @@ def edition_clone(
             edition_id=edition.pk,
             due_date=shift_date(old.due_date),
             opens_at=shift_moment(old.opens_at),
+            summary=prose(old.summary),
+            description=prose(old.description),
             sequence=0,
         )
         clone.edition = edition

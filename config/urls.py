@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("grading.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/grading/", include("grading.admin_urls")),  # the grading workspace
+    # The language switcher posts here (django.views.i18n.set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
 ]

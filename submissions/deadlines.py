@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
+
 from courses import timeutils
 
 
@@ -78,7 +81,10 @@ def describe(*, deadline: dt.datetime, tz_name: str, city: str | None = None) ->
     """ "accepted until 23:59:00 Brussels time (CET) on Mon 6 Mar 2023" """
     local = timeutils.to_local(deadline, tz_name)
     city = city or tz_name.split("/")[-1].replace("_", " ")
-    return (
-        f"accepted until {local:%H:%M:%S} {city} time ({local.tzname()}) "
-        f"on {local:%a} {local.day} {local:%b %Y}"
-    )
+    # Django's formats in the active language, not strftime (which follows the process locale).
+    return pgettext("deadline", "accepted until %(time)s %(city)s time (%(abbr)s) on %(date)s") % {
+        "time": date_format(local, "H:i:s"),
+        "city": city,
+        "abbr": local.tzname(),
+        "date": date_format(local, pgettext("deadline", "D j M Y")),
+    }

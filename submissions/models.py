@@ -96,6 +96,43 @@ class GroupChange(models.Model):
         )
 
 
+class GroupInvite(models.Model):
+    """A member invites an enrolled classmate into their group; the classmate accepts or
+    declines inside the app (no code to pass around)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        ACCEPTED = "accepted", "accepted"
+        DECLINED = "declined", "declined"
+        WITHDRAWN = "withdrawn", "no longer valid"
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="invites")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_invites"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "group invitation"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "invitee"],
+                condition=Q(status="pending"),
+                name="submissions_one_pending_invite",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invitee} invited to {self.group} ({self.status})"
+
+
 class Extension(models.Model):
     """More time for one group, in wall-clock terms relative to the assignment's deadline."""
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assignments.models import Assignment
@@ -18,7 +19,14 @@ from courses import permissions
 from courses.models import Edition, Membership
 
 from . import cache, deadlines
-from .models import Extension, GroupMembership, ProposalReview, StudentGroup, Submission
+from .models import (
+    Extension,
+    GroupInvite,
+    GroupMembership,
+    ProposalReview,
+    StudentGroup,
+    Submission,
+)
 
 
 def group_of(*, user: User, edition: Edition) -> StudentGroup | None:
@@ -274,4 +282,89 @@ def student_editions(*, user: User) -> QuerySet[Edition]:
         .select_related("course")
         .distinct()
         .order_by("-slug")
+    )
+
+
+def invites_received(*, user: User, edition: Edition) -> QuerySet[GroupInvite]:
+    """Pending invitations to ``user`` in ``edition``, with the group and its members: two
+    queries."""
+    return (
+        GroupInvite.objects.filter(edition=edition, invitee=user, status=GroupInvite.Status.PENDING)
+        .select_related("group", "invited_by")
+        .prefetch_related("group__memberships__user")
+    )
+
+
+def invites_sent(*, group: StudentGroup) -> QuerySet[GroupInvite]:
+    """The group's invitations still waiting, and those declined: one query."""
+    return GroupInvite.objects.filter(
+        group=group, status__in=[GroupInvite.Status.PENDING, GroupInvite.Status.DECLINED]
+    ).select_related("invitee")
+
+
+def group_size_refusal(*, assignment: Assignment, group_size: int) -> str | None:
+    """Why a group of ``group_size`` cannot hand ``assignment`` in, or None when it can: the
+    same rule the acceptance service applies, said before the student uploads anything."""
+    from django.utils.translation import ngettext
+
+    low, high = assignment.min_group_size, assignment.max_group_size
+    if low <= group_size <= high:
+        return None
+    members = ngettext("%(n)s member", "%(n)s members", group_size) % {"n": group_size}
+    return _group_rule(low, high) + " " + _("Your group has %(members)s.") % {"members": members}
+
+
+def _group_rule(low: int, high: int) -> str:
+    if low == high:
+        return _("Handed in by groups of exactly %(n)s.") % {"n": low}
+    return _("Handed in by groups of %(low)s to %(high)s.") % {"low": low, "high": high}
+
+
+def group_rule_text(assignment: Assignment) -> str:
+    """ "Handed in by groups of 2 to 3." """
+    return _group_rule(assignment.min_group_size, assignment.max_group_size)
+
+
+def has_handed_in(*, group: StudentGroup) -> int:
+    """How many versions the group has handed in, all assignments together: one query."""
+    return Submission.objects.filter(group=group).count()
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    """What the course staff see on an edition's home: hand-ins per assignment, groups."""
+
+    handed_in: dict[int, int]  # assignment id → groups that handed it in
+    groups: int
+    students: int
+    students_without_group: int
+
+
+def staff_overview(*, edition: Edition) -> StaffOverview:
+    """Three queries whatever the number of groups and hand-ins."""
+    handed_in = {
+        row["assignment"]: row["groups"]
+        for row in Submission.objects.filter(assignment__edition=edition)
+        .values("assignment")
+        .annotate(groups=Count("group", distinct=True))
+        .order_by()
+    }
+    students = Membership.objects.filter(edition=edition, role=Membership.Role.STUDENT).count()
+    in_groups = GroupMembership.objects.filter(edition=edition).aggregate(
+        n=Count("id"), groups=Count("group", distinct=True)
+    )
+    return StaffOverview(
+        handed_in=handed_in,
+        groups=in_groups["groups"],
+        students=students,
+        students_without_group=max(0, students - in_groups["n"]),
+    )
+
+
+def memberships_of(*, user: User) -> list[Membership]:
+    """The user's memberships with their edition and course, newest edition first: one query."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("edition__course")
+        .order_by("-edition__slug", "role")
     )

@@ -17,6 +17,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import services as account_services
 from accounts.models import User
@@ -52,7 +54,7 @@ def _require_student(user: User, edition: Edition) -> None:
     if not Membership.objects.filter(
         edition=edition, user=user, role=Membership.Role.STUDENT
     ).exists():
-        raise ValidationError("You are not enrolled as a student in this edition.")
+        raise ValidationError(_("You are not enrolled as a student in this edition."))
 
 
 def _log(
@@ -79,20 +81,20 @@ def group_create(*, user: User, edition: Edition, name: str) -> StudentGroup:
     """A student creates a group and becomes its first member."""
     _require_student(user, edition)
     if groups_locked(edition):
-        raise ValidationError("Groups are locked; ask the course staff to change them.")
+        raise ValidationError(_("Groups are locked; ask the course staff to change them."))
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give your group a name."})
+        raise ValidationError({"name": _("Give your group a name.")})
     if GroupMembership.objects.filter(edition=edition, user=user).exists():
-        raise ValidationError("You are already in a group in this edition; leave it first.")
+        raise ValidationError(_("You are already in a group in this edition; leave it first."))
     if StudentGroup.objects.filter(edition=edition, name__iexact=name).exists():
-        raise ValidationError({"name": "Another group already has this name."})
+        raise ValidationError({"name": _("Another group already has this name.")})
     try:
         with transaction.atomic():
             group = StudentGroup.objects.create(edition=edition, name=name)
             GroupMembership.objects.create(group=group, user=user, edition=edition)
     except IntegrityError as exc:
-        raise ValidationError("You are already in a group in this edition.") from exc
+        raise ValidationError(_("You are already in a group in this edition.")) from exc
     _log(group, member=user, actor=user, action=GroupChange.Action.CREATED)
     generations.invalidate(groups=[group.pk])
     return group
@@ -102,14 +104,16 @@ def _add_member(*, group: StudentGroup, user: User) -> GroupMembership:
     """Precondition: the caller holds the group's row lock."""
     edition = group.edition
     if GroupMembership.objects.filter(edition=edition, user=user).exists():
-        raise ValidationError("Already in a group in this edition; leave it first.")
+        raise ValidationError(_("Already in a group in this edition; leave it first."))
     if group.memberships.count() >= edition.group_max_size:
-        raise ValidationError(f"This group is full ({edition.group_max_size} members at most).")
+        raise ValidationError(
+            _("This group is full (%(n)s members at most).") % {"n": edition.group_max_size}
+        )
     try:
         with transaction.atomic():
             membership = GroupMembership.objects.create(group=group, user=user, edition=edition)
     except IntegrityError as exc:
-        raise ValidationError("Already in a group in this edition.") from exc
+        raise ValidationError(_("Already in a group in this edition.")) from exc
     generations.invalidate(groups=[group.pk])
     return membership
 
@@ -131,13 +135,13 @@ def group_join(*, user: User, code: str, edition: Edition | None = None) -> Stud
     """
     found = StudentGroup.objects.filter(join_code=code.strip()).first()
     if found is None:
-        raise ValidationError({"code": "No group has this code."})
+        raise ValidationError({"code": _("No group has this code.")})
     if edition is not None and found.edition_id != edition.pk:
-        raise ValidationError({"code": "This code belongs to another edition's group."})
+        raise ValidationError({"code": _("This code belongs to another edition's group.")})
     group = _lock_group(found.pk)
     _require_student(user, group.edition)
     if groups_locked(group.edition):
-        raise ValidationError("Groups are locked; ask the course staff to change them.")
+        raise ValidationError(_("Groups are locked; ask the course staff to change them."))
     _add_member(group=group, user=user)
     _log(group, member=user, actor=user, action=GroupChange.Action.JOINED)
     return group
@@ -149,9 +153,9 @@ def group_leave(*, user: User, edition: Edition) -> None:
     submissions is removed."""
     membership = GroupMembership.objects.filter(edition=edition, user=user).first()
     if membership is None:
-        raise ValidationError("You are not in a group.")
+        raise ValidationError(_("You are not in a group."))
     if groups_locked(edition):
-        raise ValidationError("Groups are locked; ask the course staff to change them.")
+        raise ValidationError(_("Groups are locked; ask the course staff to change them."))
     group = _lock_group(membership.group_id)
     membership.delete()
     generations.invalidate(groups=[group.pk])
@@ -361,33 +365,43 @@ def _check_eligibility(
     )
     if membership is None:
         if not Membership.objects.filter(edition=edition, user=user).exists():
-            raise NotAllowed("You are not enrolled in this edition.")
+            raise NotAllowed(_("You are not enrolled in this edition."))
         raise SubmissionRefused(
-            "You are not in a group yet: create or join one before handing in.", code="no_group"
+            _("You are not in a group yet: create or join one before handing in."), code="no_group"
         )
     group = membership.group
     size = group.memberships.count()
     if size < assignment.min_group_size:
         raise SubmissionRefused(
-            f"{assignment.title} is done in groups of {assignment.min_group_size} to "
-            f"{assignment.max_group_size}; your group has {size} member"
-            f"{'s' if size != 1 else ''}.",
+            ngettext(
+                "%(title)s is done in groups of %(low)s to %(high)s; your group has %(n)s member.",
+                "%(title)s is done in groups of %(low)s to %(high)s; your group has %(n)s members.",
+                size,
+            )
+            % {
+                "title": assignment.title,
+                "low": assignment.min_group_size,
+                "high": assignment.max_group_size,
+                "n": size,
+            },
             code="group_too_small",
         )
     if size > assignment.max_group_size:
         raise SubmissionRefused(
-            f"{assignment.title} is done in groups of at most {assignment.max_group_size}; "
-            f"your group has {size} members.",
+            _("%(title)s is done in groups of at most %(high)s; your group has %(n)s members.")
+            % {"title": assignment.title, "high": assignment.max_group_size, "n": size},
             code="group_too_large",
         )
     if assignment.opens_at and timezone.now() < assignment.opens_at:
-        raise SubmissionRefused("This assignment does not accept submissions yet.", code="not_open")
+        raise SubmissionRefused(
+            _("This assignment does not accept submissions yet."), code="not_open"
+        )
     paper = None
     papers = list(assignment.papers.all())
     if papers:
         paper = next((p for p in papers if str(p.pk) == str(paper_id)), None)
         if paper is None:
-            raise SubmissionRefused("Choose one of the proposed papers.", code="paper_required")
+            raise SubmissionRefused(_("Choose one of the proposed papers."), code="paper_required")
     if assignment.requires_approved_proposal:
         approved = ProposalReview.objects.filter(
             group=group,
@@ -397,7 +411,7 @@ def _check_eligibility(
         ).exists()
         if not approved:
             raise SubmissionRefused(
-                "Your group's project proposal must be approved before you hand in the project.",
+                _("Your group's project proposal must be approved before you hand in the project."),
                 code="proposal_not_approved",
             )
     return group, paper
@@ -435,8 +449,8 @@ def submission_create(
     rules = file_rules_for(assignment)
     if upload.size is not None and upload.size > rules.max_bytes:
         raise SubmissionRefused(
-            f"The file is {upload.size / 1048576:.1f} MB; "
-            f"the limit is {assignment.max_file_mb} MB.",
+            _("The file is %(size).1f MB; the limit is %(limit)s MB.")
+            % {"size": upload.size / 1048576, "limit": assignment.max_file_mb},
             code="too_large",
         )
     # Bounded (submissions/check_bounds.py): hand-ins per user and minute, checks per user
@@ -516,9 +530,11 @@ def _refuse_if_late(
     deadline = group_effective_deadline(assignment=assignment, group=group)
     if not deadlines.is_on_time(official_time=now, deadline=deadline):
         raise DeadlinePassed(
-            f"The deadline has passed: {assignment.title} was "
-            + deadlines.describe(deadline=deadline, tz_name=assignment.edition.timezone)
-            + ".",
+            _("The deadline has passed: %(title)s was %(when)s.")
+            % {
+                "title": assignment.title,
+                "when": deadlines.describe(deadline=deadline, tz_name=assignment.edition.timezone),
+            },
             deadline=deadline,
             official_time=now,
         )

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
@@ -19,10 +20,12 @@ from config.uploads import client_file_name
 from courses import permissions
 from courses import services as course_services
 
-from . import idempotency, preview_services, receipts, selectors, services
+from . import idempotency, invite_services, preview_services, receipts, selectors, services
+from .errors import SubmissionRefused
 from .forms import (
     EnrolmentForm,
     GroupCreateForm,
+    GroupInviteForm,
     GroupJoinForm,
     ProfileForm,
     ReceiptVerifyForm,
@@ -39,10 +42,23 @@ def _messages_from(exc: ValidationError) -> list[str]:
 
 @login_required
 def home(request):
-    editions = list(selectors.student_editions(user=request.user))
-    if len(editions) == 1:
-        return redirect("submissions:dashboard", slug=editions[0].slug)
-    return render(request, "submissions/home.html", {"editions": editions, "form": EnrolmentForm()})
+    memberships = selectors.memberships_of(user=request.user)
+    slugs = {m.edition.slug for m in memberships}
+    if len(slugs) == 1:
+        return redirect("submissions:dashboard", slug=slugs.pop())
+    teaching = [m for m in memberships if m.role != "student"]
+    taught = {m.edition_id for m in teaching}
+    studying = [m for m in memberships if m.role == "student" and m.edition_id not in taught]
+    return render(
+        request,
+        "submissions/home.html",
+        {
+            "teaching": teaching,
+            "studying": studying,
+            # Staff join editions through the admin, not with a student's enrolment code.
+            "form": None if teaching else EnrolmentForm(),
+        },
+    )
 
 
 @login_required
@@ -57,7 +73,9 @@ def enrol(request):
         except ValidationError as exc:
             form.add_error("code", exc.message_dict.get("code", exc.messages))
         else:
-            messages.success(request, f"You are enrolled in {membership.edition}.")
+            messages.success(
+                request, _("You are enrolled in %(edition)s.") % {"edition": membership.edition}
+            )
             return redirect("submissions:dashboard", slug=membership.edition.slug)
     return render(
         request, "submissions/enrol.html", {"form": form}, status=400 if form.errors else 200
@@ -67,6 +85,21 @@ def enrol(request):
 @login_required
 def dashboard(request, slug):
     board = selectors.dashboard_for_user(user=request.user, slug=slug)
+    if board.role != "student":
+        # Staff get their own home: work to do and the admin pages, never the group UI.
+        overview = selectors.staff_overview(edition=board.edition)
+        rows = [(row, overview.handed_in.get(row.assignment_id, 0)) for row in board.standing.rows]
+        return render(
+            request,
+            "submissions/staff_dashboard.html",
+            {
+                "edition": board.edition,
+                "role": board.role,
+                "rows": rows,
+                "overview": overview,
+                "upcoming": board.upcoming,
+            },
+        )
     return render(
         request,
         "submissions/dashboard.html",
@@ -80,51 +113,100 @@ def dashboard(request, slug):
     )
 
 
+def _group_action(request, *, edition, action: str, forms_: dict) -> str | None:
+    """Runs one group action; returns the success message, or None when a form is invalid."""
+    slug = edition.slug
+    if action == "create":
+        forms_["create"] = form = GroupCreateForm(request.POST, prefix="create")
+        if not form.is_valid():
+            return None
+        services.group_create(user=request.user, edition=edition, name=form.cleaned_data["name"])
+        return _("Group created. Invite your classmates below.")
+    if action == "join":
+        forms_["join"] = join = GroupJoinForm(request.POST, prefix="join")
+        if not join.is_valid():
+            return None
+        joined = services.group_join(
+            user=request.user, edition=edition, code=join.cleaned_data["code"]
+        )
+        return _("You joined %(group)s.") % {"group": joined.name}
+    if action == "invite":
+        forms_["invite"] = invite_form = GroupInviteForm(request.POST, prefix="invite")
+        if not invite_form.is_valid():
+            return None
+        invite = invite_services.group_invite(
+            actor=request.user, edition=edition, who=invite_form.cleaned_data["who"]
+        )
+        return _("%(name)s is invited; they accept or decline on their group page.") % {
+            "name": invite.invitee
+        }
+    if action in ("accept", "decline"):
+        invite_id = int(request.POST.get("invite") or 0)
+        if action == "accept":
+            group = invite_services.group_invite_accept(user=request.user, invite_id=invite_id)
+            return _("You joined %(group)s.") % {"group": group.name}
+        invite_services.group_invite_decline(user=request.user, invite_id=invite_id)
+        return _("Invitation declined.")
+    if action == "leave":
+        if request.POST.get("confirm") != "yes":
+            raise ValidationError(_("Confirm that you want to leave the group."))
+        services.group_leave(user=request.user, edition=edition)
+        return _("You left the group.")
+    raise ValidationError(_("Unknown action."))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_page(request, slug):
-    edition, _, _ = permissions.edition_get_for_member(slug=slug, user=request.user)
+    edition, role, _membership = permissions.edition_get_for_member(slug=slug, user=request.user)
     group = selectors.group_of(user=request.user, edition=edition)
-    create_form = GroupCreateForm(prefix="create")
-    join_form = GroupJoinForm(prefix="join")
+    forms_ = {
+        "create": GroupCreateForm(prefix="create"),
+        "join": GroupJoinForm(prefix="join"),
+        "invite": GroupInviteForm(prefix="invite"),
+    }
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
-            if action == "create":
-                create_form = GroupCreateForm(request.POST, prefix="create")
-                if create_form.is_valid():
-                    services.group_create(
-                        user=request.user, edition=edition, name=create_form.cleaned_data["name"]
-                    )
-                    messages.success(request, "Group created. Share its code with your classmates.")
-                    return redirect("submissions:group", slug=slug)
-            elif action == "join":
-                join_form = GroupJoinForm(request.POST, prefix="join")
-                if join_form.is_valid():
-                    joined = services.group_join(
-                        user=request.user, edition=edition, code=join_form.cleaned_data["code"]
-                    )
-                    messages.success(request, f"You joined {joined.name}.")
-                    return redirect("submissions:group", slug=slug)
-            elif action == "leave":
-                services.group_leave(user=request.user, edition=edition)
-                messages.success(request, "You left the group.")
-                return redirect("submissions:group", slug=slug)
+            done = _group_action(
+                request, edition=edition, action=request.POST.get("action", ""), forms_=forms_
+            )
         except ValidationError as exc:
-            for message in _messages_from(exc):
-                messages.error(request, message)
+            field_errors = getattr(exc, "error_dict", None)
+            target = forms_.get(request.POST.get("action", ""))
+            if field_errors and target is not None and target.is_bound:
+                for name, errors in field_errors.items():
+                    target.add_error(name if name in target.fields else None, errors)
+            else:
+                for message in _messages_from(exc):
+                    messages.error(request, message)
+        else:
+            if done is not None:
+                messages.success(request, done)
+                return redirect("submissions:group", slug=slug)
         status = 400
+    handed_in = 0
     if group is not None:
         group = selectors.group_with_members(group=group)
+        handed_in = selectors.has_handed_in(group=group)
+    assignments = list(edition.assignments.order_by("due_date", "pk"))
     return render(
         request,
         "submissions/group.html",
         {
             "edition": edition,
+            "role": role,
             "group": group,
-            "create_form": create_form,
-            "join_form": join_form,
+            "create_form": forms_["create"],
+            "join_form": forms_["join"],
+            "invite_form": forms_["invite"],
+            "invites_received": list(
+                selectors.invites_received(user=request.user, edition=edition)
+            ),
+            "invites_sent": list(selectors.invites_sent(group=group)) if group else [],
+            "confirm_leave": group is not None and "leave" in request.GET,
+            "handed_in": handed_in,
+            "rules": [(a, selectors.group_rule_text(a)) for a in assignments],
             "locked": services.groups_locked(edition),
         },
         status=status,
@@ -136,6 +218,7 @@ def group_page(request, slug):
 def assignment_page(request, pk):
     assignment = selectors.assignment_get_for_user(assignment_id=pk, user=request.user)
     edition = assignment.edition
+    role = permissions.member_role_or_404(user=request.user, edition=edition)
     group = selectors.group_of(user=request.user, edition=edition)
     papers = list(assignment.papers.all())
     accept = ",".join(ACCEPT[k] for k in assignment.accepted_kinds if k in ACCEPT)
@@ -172,15 +255,18 @@ def assignment_page(request, pk):
                     url = reverse("submissions:assignment", kwargs={"pk": pk})
                     return redirect(f"{url}?receipt={submission.pk}#receipt")
                 if submission.receipt_email_delayed:
-                    emailed = (
+                    emailed = _(
                         "The e-mail with your receipt is delayed and will follow; the receipt "
                         "below is valid now."
                     )
                 else:
-                    emailed = "It is also e-mailed to your group."
+                    emailed = _("It is also e-mailed to your group.")
                 messages.success(
                     request,
-                    f"Handed in: version {submission.version}. Your receipt is below. {emailed}",
+                    _("Handed in: version %(version)s. Your receipt is below.")
+                    % {"version": submission.version}
+                    + " "
+                    + emailed,
                 )
                 url = reverse("submissions:assignment", kwargs={"pk": pk})
                 return redirect(f"{url}?receipt={submission.pk}#receipt")
@@ -211,6 +297,13 @@ def assignment_page(request, pk):
             "form": form,
             "history": history,
             "receipt": receipt,
+            "role": role,
+            "group_rule": selectors.group_rule_text(assignment),
+            "size_refusal": selectors.group_size_refusal(
+                assignment=assignment, group_size=len(group.memberships.all())
+            )
+            if group
+            else None,
             "viewer_tz": request.user.time_zone or None,
         },
         status=status,
@@ -283,7 +376,7 @@ def profile(request):
             for message in _messages_from(exc):
                 form.add_error(None, message)
         else:
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             return redirect("submissions:profile")
     token = user.api_tokens.first()
     feed = CalendarFeedToken.objects.filter(user=user).first()
@@ -308,16 +401,16 @@ def token_action(request):
     action = request.POST.get("action")
     if action == "create-api-token":
         key = services.api_token_rotate(user=request.user)
-        messages.success(request, f"New API token: {key} — copy it now.")
+        messages.success(request, _("New API token: %(key)s — copy it now.") % {"key": key})
     elif action == "revoke-api-token":
         services.api_token_revoke(user=request.user)
-        messages.success(request, "API token revoked.")
+        messages.success(request, _("API token revoked."))
     elif action == "create-calendar":
         services.calendar_token_rotate(user=request.user)
-        messages.success(request, "New calendar address created; the old one no longer works.")
+        messages.success(request, _("New calendar address created; the old one no longer works."))
     elif action == "revoke-calendar":
         services.calendar_token_revoke(user=request.user)
-        messages.success(request, "Calendar address revoked.")
+        messages.success(request, _("Calendar address revoked."))
     else:
         return HttpResponse("Unknown action.", status=400)
     return redirect("submissions:profile")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for the project-wide form renderer
     "rest_framework",
     "rest_framework.authtoken",  # only for the migration that hashed its tokens
     "corsheaders",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.cors.LecternCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface language: the session's choice (the switcher), else the browser's.
+    "django.middleware.locale.LocaleMiddleware",
     # Before CommonMiddleware, whose APPEND_SLASH would lose a POST's body.
     "config.api_paths.api_trailing_slash_middleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -194,9 +198,15 @@ ACCOUNT_RATE_LIMITS = {
 LECTERN_SIGNUP_DOMAINS = [d.lower() for d in env.list("LECTERN_SIGNUP_DOMAINS", default=[])]
 
 LANGUAGE_CODE = "en-gb"
+# The interface is translated; course content stays as the instructor wrote it. The .mo
+# files are committed beside their .po (`make messages` regenerates both).
+LANGUAGES = [("en-gb", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Form errors next to their field, once, with aria-invalid (templates/forms/).
+FORM_RENDERER = "config.forms.LecternFormRenderer"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -395,6 +405,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own loggers print through the root's handler only: with its default
+    # "console" handler too, every warning (a 404, …) was printed twice.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 

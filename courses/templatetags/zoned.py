@@ -6,16 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import pgettext
 
 from courses import timeutils
 
 register = template.Library()
-
-# Spelled out rather than strftime's %a/%b, which follow the process locale.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def zone_place(tz_name: str) -> str:
@@ -26,10 +24,14 @@ def zone_place(tz_name: str) -> str:
 def format_zoned(moment: dt.datetime, tz_name: str) -> str:
     """``moment`` as wall-clock time in ``tz_name``, with the zone spelled out."""
     local = timeutils.to_local(moment, tz_name)
-    return (
-        f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
-        f"{local:%H:%M} {zone_place(tz_name)} time ({local.tzname()})"
-    )
+    # Django's date formatting, in the active language (never strftime, which follows the
+    # process locale): "Mon 6 Mar 2023, 23:59" / "lun 6 mar 2023, 23:59".
+    when = date_format(local, pgettext("zoned time", "D j M Y, H:i"))
+    return pgettext("zoned time", "%(when)s %(place)s time (%(abbr)s)") % {
+        "when": when,
+        "place": zone_place(tz_name),
+        "abbr": local.tzname(),
+    }
 
 
 @register.simple_tag

@@ -107,7 +107,7 @@ def test_a_student_signs_up_forms_a_group_and_hands_in_the_reading_report(
     page.get_by_label("Group name").fill("Tensor Titans")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_role("heading", name="Tensor Titans")).to_be_visible()
-    code = page.locator("main p", has_text="Classmates join with the code").locator("code")
+    code = page.locator("main p", has_text="Classmates can also join with the code").locator("code")
     group_code = code.inner_text().strip()
     assert group_code
 

@@ -143,6 +143,10 @@ RULES: dict[str, list[Case]] = {
     ],
     "submissions-api:submission": [Case(API_GROUP_ALPHA, {"pk": "sub_a.pk"})],
     "submissions-api:submission-file": [Case(API_GROUP_ALPHA, {"pk": "sub_a.pk"})],
+    # The language switcher: anyone may choose a language (a redirect back).
+    "set_language": [
+        Case(by_role(302), method="post", data=lambda w: {"language": "fr", "next": "/"})
+    ],
     # Student pages.
     "submissions:home": [
         # Members of exactly one edition are sent to its dashboard.

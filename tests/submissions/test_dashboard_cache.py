@@ -106,7 +106,7 @@ def test_an_extension_moves_the_deadline_shown(client, edition, group, alice, ta
         assert "Not handed in — closed" in page and "extended" not in page
         services.extension_grant(actor=ta, assignment=homework, group=group, days=2)
         page = dashboard(client, alice, edition)
-    assert '<span class="badge">extended</span>' in page
+    assert '<span aria-hidden="true">+</span> extended</span>' in page
     assert "Not handed in yet" in page
     assert "Wed 8 Mar 2023, 23:59" in page
 
@@ -222,9 +222,13 @@ def test_a_stranger_gets_404_even_when_the_standing_is_cached(client, edition, g
 def test_a_revoked_extension_disappears(client, edition, group, alice, ta, homework):
     with time_machine.travel(BEFORE, tick=False):
         services.extension_grant(actor=ta, assignment=homework, group=group, days=2)
-        assert '<span class="badge">extended</span>' in dashboard(client, alice, edition)
+        assert '<span aria-hidden="true">+</span> extended</span>' in dashboard(
+            client, alice, edition
+        )
         services.extension_revoke(extension=Extension.objects.get(group=group))
-        assert '<span class="badge">extended</span>' not in dashboard(client, alice, edition)
+        assert '<span aria-hidden="true">+</span> extended</span>' not in dashboard(
+            client, alice, edition
+        )
 
 
 @pytest.mark.django_db

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from demo.data import DEMO_PASSWORD
@@ -19,4 +21,8 @@ class Command(BaseCommand):
         for email, role in report.accounts:
             self.stdout.write(f"  {email:<24} {role}")
         self.stdout.write("")
-        self.stdout.write("Open http://127.0.0.1:8000/ — admin at http://127.0.0.1:8000/admin/")
+        # `make run HOST=… PORT=…` exports both; the address printed is the one served.
+        host = os.environ.get("HOST") or "127.0.0.1"
+        port = os.environ.get("PORT") or "8000"
+        base = f"http://{host}:{port}"
+        self.stdout.write(f"Open {base}/ — admin at {base}/admin/")
