@@ -21,7 +21,6 @@ from courses import permissions
 from courses import services as course_services
 
 from . import idempotency, invite_services, preview_services, receipts, selectors, services
-from .errors import SubmissionRefused
 from .forms import (
     EnrolmentForm,
     GroupCreateForm,
@@ -115,7 +114,6 @@ def dashboard(request, slug):
 
 def _group_action(request, *, edition, action: str, forms_: dict) -> str | None:
     """Runs one group action; returns the success message, or None when a form is invalid."""
-    slug = edition.slug
     if action == "create":
         forms_["create"] = form = GroupCreateForm(request.POST, prefix="create")
         if not form.is_valid():
