@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_personal import PersonalApiMixin
+from config.parsers import BoundedJSONParser
 
 from . import services
 from .authentication import ApiTokenAuthentication
@@ -31,7 +31,7 @@ class TokenApi(PersonalApiMixin, APIView):
     # Only a token authenticates here: a browser session can neither make one for someone
     # else nor be fooled into revoking one (no cookie, so no CSRF question).
     authentication_classes = [ApiTokenAuthentication]
-    parser_classes = [JSONParser]  # a script's JSON; one media type, one generated signature
+    parser_classes = [BoundedJSONParser]  # a script's JSON; one media type, one generated signature
 
     def get_permissions(self):
         if self.request is not None and self.request.method == "DELETE":

@@ -7,13 +7,13 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from config.api_personal import PersonalApiMixin
 from config.links import absolute_for
+from config.parsers import BoundedJSONParser
 from courses import permissions as scoping
 from courses.models import Edition
 
@@ -149,7 +149,7 @@ class ExamMarkSetApi(PersonalApiMixin, APIView):
     change is recorded in the marks' history with ``via="api"``."""
 
     permission_classes = [permissions.IsAuthenticated]
-    parser_classes = [JSONParser]  # one media type: one signature in generated clients
+    parser_classes = [BoundedJSONParser]  # one media type: one signature in generated clients
 
     @extend_schema(
         tags=["grades"],

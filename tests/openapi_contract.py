@@ -49,6 +49,16 @@ class _Request(DjangoOpenAPIRequest):
         return b""  # a response check reads none; a parsed multipart body cannot be read again
 
 
+def _host_allowed(request) -> bool:
+    from django.core.exceptions import DisallowedHost
+
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return True
+
+
 def check_response(response) -> None:
     request = getattr(response, "wsgi_request", None)
     if request is None or not request.path.startswith("/api/v1/"):
@@ -57,6 +67,10 @@ def check_response(response) -> None:
         return
     if getattr(response, "streaming", False):
         return
+    if response.get("Content-Type", "").startswith("text/html"):
+        return  # the browsable API's page for a browser, not the API's JSON
+    if not _host_allowed(request):
+        return  # Django refused the Host header before any view (400 from the framework)
     try:
         _openapi().validate_response(_Request(request), DjangoOpenAPIResponse(response))
     except (PathNotFound, OperationNotFound):

@@ -28,7 +28,12 @@ MIN_FREE_MB = 1
 
 
 def files_under(root: Path) -> dict[str, int]:
-    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+    # Hand-ins only: page previews (grading workspace) are rendered after a PDF is stored.
+    return {
+        str(p.relative_to(root)): p.stat().st_size
+        for p in root.rglob("*")
+        if p.is_file() and not p.relative_to(root).parts[0] == "previews"
+    }
 
 
 class SmallDisk:
@@ -117,7 +122,7 @@ def test_a_full_disk_answers_503_and_leaves_no_file_then_the_retry_is_accepted(
             HTTP_IDEMPOTENCY_KEY="hand-in-1",
         )
     assert response.status_code == 503
-    assert response.json()["error"] == "storage_unavailable"
+    assert response.json()["code"] == "storage_unavailable"
     assert int(response["Retry-After"]) > 0
     assert not Submission.objects.exists()
     assert files_under(small_disk.root) == before  # no partial file, no empty file

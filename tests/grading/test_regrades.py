@@ -57,7 +57,7 @@ def test_a_member_asks_within_the_window_and_a_second_open_request_is_refused(re
             url(released["grade"]), {"message": "Me too."}, format="json"
         )
     assert again.status_code == 409
-    assert again.json()["error"] == "regrade_request_open"
+    assert again.json()["code"] == "regrade_request_open"
     assert RegradeRequest.objects.count() == 1
 
 
@@ -67,7 +67,7 @@ def test_after_the_window_the_request_is_refused_with_its_code(released):
             url(released["grade"]), {"message": "Late."}, format="json"
         )
     assert response.status_code == 403
-    assert response.json()["error"] == "regrade_window_closed"
+    assert response.json()["code"] == "regrade_window_closed"
     assert not RegradeRequest.objects.exists()
 
 

@@ -127,7 +127,7 @@ def test_a_hostile_file_is_refused_everywhere_and_nothing_is_written(world, labe
         hostile,
     )
     assert api.status_code == 400, api.content
-    assert api.json()["error"] == hostile.code
+    assert api.json()["code"] == hostile.code
     message = api.json()["detail"]
 
     web = post_file(

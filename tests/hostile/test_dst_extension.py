@@ -141,5 +141,5 @@ def test_after_the_resolved_deadline_the_hand_in_is_refused_not_a_500(
         )
 
     assert api.status_code == 403
-    assert api.json()["error"] == "deadline_passed"
+    assert api.json()["code"] == "deadline_passed"
     assert not Submission.objects.exists()

@@ -33,7 +33,7 @@ def test_a_nul_edition_parameter_is_a_400_json(world):
     response = _client(world.users["member"]).get("/api/v1/me/grades/?edition=%00")
 
     _assert_invalid_characters(response)
-    assert response.json()["error"] == "invalid_characters"
+    assert response.json()["code"] == "invalid_characters"
 
 
 def test_a_parameter_that_is_not_utf8_is_a_400(world):
@@ -96,7 +96,7 @@ def test_deeply_nested_json_to_the_exam_marks_endpoint_is_a_400(world):
     response, before, after = _exam_marks(world, b"[" * 100_000 + b"]" * 100_000)
 
     assert response.status_code == 400
-    assert response.json()["error"] == "too_deep"
+    assert response.json()["code"] == "too_deep"
     assert after == before
 
 
@@ -108,7 +108,7 @@ def test_moderately_nested_json_is_refused_too(world):
     response, before, after = _exam_marks(world, json.dumps(body).encode())
 
     assert response.status_code == 400
-    assert response.json()["error"] == "too_deep"
+    assert response.json()["code"] == "too_deep"
     assert after == before
 
 
@@ -118,7 +118,7 @@ def test_a_huge_json_body_is_a_413(world):
     response, before, after = _exam_marks(world, body.encode())
 
     assert response.status_code == 413
-    assert response.json()["error"] == "too_large"
+    assert response.json()["code"] == "too_large"
     assert after == before
 
 

@@ -38,7 +38,7 @@ def test_the_api_refuses_a_long_name_with_bad_name(world):
     )
 
     assert response.status_code == 400
-    assert response.json()["error"] == "bad_name"
+    assert response.json()["code"] == "bad_name"
     assert "too long (304 characters; the limit is 255)" in response.json()["detail"]
     assert Submission.objects.count() == before
 

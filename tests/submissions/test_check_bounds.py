@@ -16,9 +16,9 @@ import time_machine
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from submissions import check_bounds, filechecks
 from submissions.models import Submission
 from tests.submissions import filegen
@@ -68,7 +68,7 @@ def held_elsewhere(user_id, size):
 
 def _api(user):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user).key}")
     return api
 
 
@@ -85,7 +85,7 @@ def test_a_user_has_one_file_checked_at_a_time(homework, group, other_group, ali
         # Alice's first file is still being checked (another thread, another process).
         second = _hand_in(_api(alice), homework)
         assert second.status_code == 429
-        assert second.json()["error"] == "check_in_progress"
+        assert second.json()["code"] == "check_in_progress"
         assert int(second["Retry-After"]) > 0
         # Meanwhile a classmate of another group hands in.
         assert _hand_in(_api(carol), homework).status_code == 201
@@ -101,7 +101,7 @@ def test_a_busy_process_answers_503_with_retry_after_and_stores_nothing(
     with held_elsewhere(carol.pk, MiB):
         busy = _hand_in(_api(alice), homework)
     assert busy.status_code == 503
-    assert busy.json()["error"] == "checks_busy"
+    assert busy.json()["code"] == "checks_busy"
     assert busy.json()["retry_after"] == 10
     assert busy["Retry-After"] == "10"
     assert not Submission.objects.exists()
@@ -118,7 +118,7 @@ def test_a_large_file_being_checked_turns_away_the_next_one_at_once(
         started = time.monotonic()
         busy = _hand_in(_api(alice), homework)  # a free slot, but no bytes left
         waited = time.monotonic() - started
-    assert busy.status_code == 503 and busy.json()["error"] == "checks_busy"
+    assert busy.status_code == 503 and busy.json()["code"] == "checks_busy"
     assert waited < 30
     assert not Submission.objects.exists()
 
@@ -145,7 +145,7 @@ def test_hand_ins_are_throttled_per_user_until_the_next_window(
     api = _api(alice)
     assert [_hand_in(api, homework).status_code for _ in range(3)] == [201, 201, 429]
     refused = _hand_in(api, homework)
-    assert refused.json()["error"] == "too_many_hand_ins"
+    assert refused.json()["code"] == "too_many_hand_ins"
     assert refused["Retry-After"] == "30"  # the window ends at 12:01:00
     assert _hand_in(_api(carol), homework).status_code == 201  # per user, not site-wide
     with time_machine.travel(BEFORE + dt.timedelta(seconds=30), tick=False):
@@ -164,7 +164,7 @@ def test_a_busy_server_refuses_an_api_upload_before_reading_it(homework, group, 
     with held_elsewhere(carol.pk, 23 * MiB):
         with time_machine.travel(BEFORE, tick=False):
             busy = api.generic("POST", url, junk, content_type="multipart/form-data; boundary=B")
-    assert busy.status_code == 503 and busy.json()["error"] == "checks_busy"
+    assert busy.status_code == 503 and busy.json()["code"] == "checks_busy"
     too_big = api.generic(
         "POST",
         url,
@@ -172,7 +172,7 @@ def test_a_busy_server_refuses_an_api_upload_before_reading_it(homework, group, 
         content_type="multipart/form-data; boundary=B",
         CONTENT_LENGTH=str(homework.max_file_mb * MiB * 5),  # not read: no honest mistake
     )
-    assert too_big.status_code == 400 and too_big.json()["error"] == "too_large"
+    assert too_big.status_code == 400 and too_big.json()["code"] == "too_large"
 
 
 def test_a_waiting_check_gets_the_turn_a_finished_one_frees():

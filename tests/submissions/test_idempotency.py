@@ -60,7 +60,7 @@ def test_the_same_key_with_other_bytes_is_409_and_stores_nothing(api, homework, 
         assert hand_in(api, homework, pdf_upload(), key="client-42").status_code == 201
         other = hand_in(api, homework, pdf_upload(pages=2), key="client-42")
     assert other.status_code == 409
-    assert other.json()["error"] == "idempotency_key_reused"
+    assert other.json()["code"] == "idempotency_key_reused"
     assert "version 1" in other.json()["detail"]
     assert Submission.objects.count() == 1
 
@@ -81,7 +81,7 @@ def test_an_unusable_key_is_a_400_and_stores_nothing(api, homework, group, key):
     with time_machine.travel(BEFORE, tick=False):
         response = hand_in(api, homework, pdf_upload(), key=key)
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_idempotency_key"
+    assert response.json()["code"] == "invalid_idempotency_key"
     assert not Submission.objects.exists()
 
 

@@ -107,6 +107,12 @@ def test_me_lists_the_feeds_absolute_address(alice, feed_url):
     assert api.get("/api/v1/me/").json()["calendar_url"] is None
 
 
-@pytest.mark.parametrize("junk", ["%00", "a%00b", "x" * 80, "%C3%A9"])
+@pytest.mark.parametrize("junk", ["x" * 80, "%C3%A9"])
 def test_junk_in_the_feed_address_is_a_404(client, junk):
     assert client.get(f"/calendar/{junk}.ics").status_code == 404
+
+
+@pytest.mark.parametrize("junk", ["%00", "a%00b"])
+def test_a_nul_in_the_feed_address_is_a_400(client, junk):
+    # The request guard (config/request_guard.py) answers before the view: never a 500.
+    assert client.get(f"/calendar/{junk}.ics").status_code == 400
