@@ -184,6 +184,7 @@ class RegradeRequestCreateApi(APIView):
     assignment's window after the release; one open request per grade."""
 
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [BoundedJSONParser]  # one media type: one signature in generated clients
 
     @extend_schema(
         summary="Ask for a regrade of one of my released grades",

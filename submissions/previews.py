@@ -10,6 +10,7 @@ raise ``PreviewError``, which callers show as "no preview" beside the download l
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from dataclasses import dataclass
 
@@ -27,11 +28,22 @@ TEXT_SUFFIXES = (
 )  # fmt: skip
 
 
+# pdfium is not thread-safe (pypdfium2's documentation): one call at a time per process.
+# The embedded default renders previews in the web threads (in-process tasks), and two PDFs
+# handed in at once crashed the process ("free(): invalid size") before this lock.
+_PDFIUM_LOCK = threading.Lock()
+
+
 class PreviewError(Exception):
     """The file cannot be previewed (say so and offer the download)."""
 
 
 def pdf_page_count(data: bytes) -> int:
+    with _PDFIUM_LOCK:
+        return _pdf_page_count(data)
+
+
+def _pdf_page_count(data: bytes) -> int:
     import pypdfium2 as pdfium
 
     try:
@@ -46,6 +58,11 @@ def pdf_page_count(data: bytes) -> int:
 
 def pdf_pages_png(data: bytes, *, max_pages: int = MAX_PAGES) -> list[bytes]:
     """Every page (up to ``max_pages``) of a PDF as a PNG image."""
+    with _PDFIUM_LOCK:
+        return _pdf_pages_png(data, max_pages=max_pages)
+
+
+def _pdf_pages_png(data: bytes, *, max_pages: int) -> list[bytes]:
     import pypdfium2 as pdfium
 
     try:

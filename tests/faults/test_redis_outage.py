@@ -10,9 +10,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from config import breaker
 from config.settings.base import redis_cache
 from submissions import notification_services
@@ -93,8 +93,7 @@ def walk_the_site(course, homework, alice, timed: Timed, *, etag=None):
     assert timed("receipt page", browser.get, handed["Location"]).status_code == 200
 
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=alice)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=alice).key}")
     created = timed(
         "API hand-in",
         api.post,

@@ -71,9 +71,9 @@ def main(folder: Path) -> dict:
 
     from django.urls import reverse
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from accounts.services import api_token_create
     from tests.factories import AssignmentFactory, EditionFactory, make_group, make_student
     from tests.submissions import filegen
 
@@ -92,7 +92,7 @@ def main(folder: Path) -> dict:
 
     def hand_in(user):
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user).key}")
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         response = api.post(url, {"file": SimpleUploadedFile("report.pdf", pdf)})
