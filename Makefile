@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-flood install install-dev demo clean lock messages
+.PHONY: run test lint format bench bench-flood bench-nodes install install-dev demo clean lock messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,12 @@ bench: install-dev
 ## The upload flood alone (docs/performance.md, "Upload flood").
 bench-flood: install-dev
 	$(PY) bench/flood.py
+
+## The deadline race over two web nodes on PostgreSQL, Redis and a local S3 server (moto):
+## 300 uploads in 10 s (docs/performance.md, "Two web nodes"). BENCH_PG and BENCH_REDIS_URL
+## say where PostgreSQL and Redis are.
+bench-nodes: install-dev
+	$(PY) bench/two_nodes.py
 
 clean:
 	rm -rf var/test-media var/test.sqlite3 .pytest_cache

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .storage import free_bytes
+from .storage import bucket_reachable, free_bytes, is_bucket
 
 
 @require_GET
@@ -39,7 +39,10 @@ class NotEnoughSpace(Exception):
 
 
 def _check_storage() -> str:
-    """Enough free space for uploads (``LECTERN_MEDIA_MIN_FREE_MB``) on a file-system store."""
+    """Enough free space for uploads (``LECTERN_MEDIA_MIN_FREE_MB``) on a file-system store;
+    a bucket answers (a node that cannot reach it cannot take or serve a hand-in)."""
+    if is_bucket(default_storage):
+        return bucket_reachable(default_storage)
     free = free_bytes(default_storage)
     if free is None:
         return "not checked"
@@ -53,7 +56,8 @@ def _check_storage() -> str:
 @never_cache
 def readyz(request):
     """Ready to serve: the database answers, the broker (when configured) accepts
-    connections, and the upload volume has the free space configured."""
+    connections, and the upload volume has the free space configured (or the bucket
+    answers)."""
     checks: dict[str, str] = {}
     healthy = True
     probes = (("database", _check_database), ("broker", _check_broker), ("storage", _check_storage))

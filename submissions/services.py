@@ -502,11 +502,13 @@ def submission_create(
                 idempotency_key=idempotency_key,
             )
             # A full or unavailable store: 503, and no partial file left (config/storage.py).
+            # The stored bytes are read back and must hash to what the receipt signs.
             upload.seek(0)
             stored_name = storage.save_or_unavailable(
                 Submission.file.field.storage,
                 Submission.file.field.generate_filename(submission, checked.safe_name),
                 upload,
+                sha256=checked.sha256,
             )
             submission.file = stored_name
             submission.save()
@@ -518,7 +520,7 @@ def submission_create(
             _enqueue_page_previews(submission)
     except BaseException:
         if stored_name:
-            Submission.file.field.storage.delete(stored_name)
+            storage.delete_quietly(Submission.file.field.storage, stored_name)
         raise
     return submission
 

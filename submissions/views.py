@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
+from config import storage
 from config.errors import ApplicationError
 from config.uploads import client_file_name
 from courses import permissions
@@ -323,12 +324,24 @@ def receipt_download(request, pk):
 
 
 def file_response(submission) -> FileResponse:
+    """The file streamed from the store (disk or bucket) after the caller's permission check:
+    never a redirect to the bucket (docs/decisions/0021-object-storage.md)."""
+    store = submission.file.storage
+    try:
+        stream = storage.open_stream(store, submission.file.name)
+    except storage.failures() as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise storage.StorageUnavailable(
+            "The file store does not answer at the moment: try again in a few minutes."
+        ) from exc
     response = FileResponse(
-        submission.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=submission.original_name,
         content_type="application/octet-stream",
     )
+    response["Content-Length"] = str(submission.size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -213,11 +213,46 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 MEDIA_URL = "/media/"  # never served publicly: uploads are streamed by permission-checked views
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Object storage (docs/decisions/0021-object-storage.md): with a bucket named, hand-ins and
+# page previews go to that S3-compatible bucket (django-storages), so every web node and
+# worker reads what any of them stored; without one, MEDIA_ROOT on local disk. Credentials
+# may also come from boto3's own chain (an instance role) when the two keys are empty.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)  # MinIO, Ceph, Garage, …
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
+AWS_LOCATION = env("AWS_LOCATION", default="")  # a key prefix inside the bucket
+# Seconds a bucket operation may wait (connecting, then each read) before the store counts
+# as unavailable (503 with Retry-After for a hand-in); one retry on a transient error.
+AWS_S3_TIMEOUT = env.float("AWS_S3_TIMEOUT", default=5.0)
+if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as BotoConfig
+
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {}}
+    AWS_S3_CLIENT_CONFIG = BotoConfig(
+        connect_timeout=AWS_S3_TIMEOUT,
+        read_timeout=AWS_S3_TIMEOUT,
+        retries={"max_attempts": 2, "mode": "standard"},
+        signature_version="s3v4",
+        # Path-style (endpoint/bucket/key) for a self-hosted endpoint, whose host has no
+        # per-bucket DNS names; AWS itself picks the virtual-hosted style.
+        s3={
+            "addressing_style": env(
+                "AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto"
+            )
+        },
+    )
+    AWS_DEFAULT_ACL = None  # private objects: nothing in the bucket is public
+    AWS_QUERYSTRING_AUTH = True  # no public URLs; downloads are streamed by checked views
+    AWS_S3_FILE_OVERWRITE = True  # stored names are random: no HEAD before each PUT
+    # A file read whole (a PDF being previewed) spills to a temporary file past this size.
+    AWS_S3_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # /readyz says "not ready" when the upload volume has less free space than this (MiB), so a
 # balancer stops sending hand-ins to a node whose disk is about to fill.
 LECTERN_MEDIA_MIN_FREE_MB = env.int("LECTERN_MEDIA_MIN_FREE_MB", default=512)
