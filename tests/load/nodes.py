@@ -155,6 +155,38 @@ class Browser:
         assert answer.status == 302 and "sessionid" in self.cookies, answer.text[-2000:]
 
 
+def claim_redis_db(base_url: str, *, seconds: int = 300) -> tuple[redis.Redis, str]:
+    """A Redis database no other run is using (CI uses 15, make bench 14): the first of 1–12
+    whose owner key (shared with the deadline race) this run sets; emptied, since a crashed
+    run may have left messages."""
+    base = urlsplit(base_url)
+    for number in range(1, 13):
+        url = urlunsplit(base._replace(path=f"/{number}"))
+        client = redis.Redis.from_url(url)
+        if client.set("lectern-race-owner", os.getpid(), nx=True, ex=seconds):
+            client.flushdb()
+            client.set("lectern-race-owner", os.getpid(), ex=seconds)
+            return client, url
+        client.close()
+    raise RuntimeError("no free Redis database among 1–12")
+
+
+def run_python(args: list[str], env: dict, timeout: float, *, python: str = sys.executable) -> str:
+    """Run our interpreter with ``args`` in the project folder; its output, or a failure
+    showing the end of its errors."""
+    finished = subprocess.run(  # noqa: S603 — our interpreter, our modules
+        [python, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert finished.returncode == 0, f"{args} failed:\n{finished.stderr[-3000:]}"
+    return finished.stdout
+
+
 # --- the world ------------------------------------------------------------------------------
 
 
@@ -251,17 +283,7 @@ class Cluster:
             cursor.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
     def _claim_redis(self) -> None:
-        base = urlsplit(self.redis_base)
-        for number in range(1, 13):
-            url = urlunsplit(base._replace(path=f"/{number}"))
-            client = redis.Redis.from_url(url)
-            if client.set("lectern-race-owner", os.getpid(), nx=True, ex=600):
-                client.flushdb()
-                client.set("lectern-race-owner", os.getpid(), ex=600)
-                self.redis, self.redis_url = client, url
-                return
-            client.close()
-        raise RuntimeError("no free Redis database among 1–12")
+        self.redis, self.redis_url = claim_redis_db(self.redis_base, seconds=600)
 
     def __enter__(self) -> Cluster:
         try:
@@ -285,7 +307,7 @@ class Cluster:
 
     def __exit__(self, *exc) -> None:
         for node in self.nodes:
-            _stop(node.proc)
+            stop(node.proc)
         self.nodes = []
         if self.moto is not None:
             self.moto.stop()
@@ -297,17 +319,7 @@ class Cluster:
             self.redis = None
 
     def manage(self, *args: str, timeout: float = 180) -> str:
-        finished = subprocess.run(  # noqa: S603 — our interpreter, our modules
-            [self.python, *args],
-            cwd=ROOT,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert finished.returncode == 0, f"{args} failed:\n{finished.stderr[-3000:]}"
-        return finished.stdout
+        return run_python(list(args), self.env(), timeout, python=self.python)
 
     def _start(self, name: str) -> Node:
         port = free_port()
@@ -372,7 +384,8 @@ class Cluster:
         return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a gunicorn started in its own session: SIGTERM, then SIGKILL to the group."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)  # the master stops its workers
         try:

@@ -22,22 +22,17 @@ import dataclasses
 import datetime as dt
 import hashlib
 import http.client
-import io
 import json
 import math
 import os
 import random
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
-import zipfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
@@ -46,6 +41,8 @@ from django.conf import settings
 
 from courses import timeutils
 from submissions import receipts, services
+from tests.load.nodes import claim_redis_db, multipart, percentile, run_python, stop, zip_of
+from tests.s3server import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -83,12 +80,6 @@ class Outcome:
 # --- the server's world: a database, a Redis database, gunicorn ----------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _pg_admin():
     db = settings.DATABASES["default"]
     connection = psycopg2.connect(
@@ -109,17 +100,10 @@ def _database_url(name: str) -> str:
 
 
 def _claim_redis_db() -> tuple[redis.Redis, str]:
-    """A Redis database no other run is using (CI uses 15, make bench 14): the first of 1–12
-    whose owner key this run sets; emptied, since a crashed run may have left messages."""
-    base = urlsplit(settings.REDIS_URL)
-    for number in range(1, 13):
-        url = urlunsplit(base._replace(path=f"/{number}"))
-        client = redis.Redis.from_url(url)
-        if client.set("lectern-race-owner", os.getpid(), nx=True, ex=300):
-            client.flushdb()
-            client.set("lectern-race-owner", os.getpid(), ex=300)
-            return client, url
-    pytest.fail("no free Redis database among 1–12 for the race")
+    try:
+        return claim_redis_db(settings.REDIS_URL)
+    except RuntimeError as exc:
+        pytest.fail(f"{exc} for the race")
 
 
 def _server_env(*, database_url: str, redis_url: str, secret: str, tmp: Path) -> dict:
@@ -144,20 +128,6 @@ def _server_env(*, database_url: str, redis_url: str, secret: str, tmp: Path) ->
     }
 
 
-def _run(args: list[str], env: dict, timeout: float) -> str:
-    finished = subprocess.run(  # noqa: S603 — our interpreter, our modules
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert finished.returncode == 0, f"{args} failed:\n{finished.stderr[-3000:]}"
-    return finished.stdout
-
-
 def _start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603
@@ -178,16 +148,6 @@ def _start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
         )  # fmt: skip
 
 
-def _stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)  # the master stops its workers
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
-
-
 def _wait_healthy(server: subprocess.Popen, port: int, log: Path) -> None:
     give_up = time.monotonic() + 30
     while time.monotonic() < give_up:
@@ -206,31 +166,8 @@ def _wait_healthy(server: subprocess.Popen, port: int, log: Path) -> None:
 # --- the load -------------------------------------------------------------------------------
 
 
-def _zip_of(index: int) -> bytes:
-    """A homework's code; unique per upload, so a receipt's SHA-256 names the request."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("homework/model.py", f"# upload {index}\nimport torch\n")
-        archive.writestr("homework/README.md", "Homework 1, group upload.\n")
-    return out.getvalue()
-
-
-def _multipart(name: str, content: bytes) -> tuple[bytes, str]:
-    boundary = "lectern-race-" + secrets.token_hex(12)
-    body = (
-        (
-            f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/zip\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def _upload(port: int, assignment: int, student: dict, content: bytes) -> tuple[int, dict | None]:
-    body, content_type = _multipart("homework.zip", content)
+    body, content_type = multipart("homework.zip", content, "application/zip")
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
     try:
         connection.request(
@@ -253,11 +190,6 @@ def _upload(port: int, assignment: int, student: dict, content: bytes) -> tuple[
         return response.status, {"raw": raw[:500].decode("utf-8", "replace")}
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def _race(port: int, assignment: int, students: list[dict], deadline: dt.datetime) -> list[Outcome]:
     """UPLOADS hand-ins scheduled evenly over [deadline - SPREAD, deadline + SPREAD), but for
     the RUSH nearest the deadline, sent together just before it; each group's spread across
@@ -271,7 +203,7 @@ def _race(port: int, assignment: int, students: list[dict], deadline: dt.datetim
     plan = [(i, uploaders[i], start + i * step) for i in range(UPLOADS)]
     for i in sorted(range(UPLOADS), key=lambda i: abs(plan[i][2] - deadline.timestamp()))[:RUSH]:
         plan[i] = (i, plan[i][1], deadline.timestamp() - RUSH_LEAD)
-    contents = {i: _zip_of(i) for i, _, _ in plan}
+    contents = {i: zip_of(i) for i, _, _ in plan}
 
     def one(index: int, student: dict, scheduled: float) -> Outcome:
         content = contents[index]
@@ -338,17 +270,17 @@ def test_no_hand_in_is_accepted_at_or_after_the_deadline_and_none_is_lost(tmp_pa
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{name}"')
-        world = json.loads(_run(["-m", "tests.load.race_seed", str(GROUPS)], env, timeout=60))
+        world = json.loads(run_python(["-m", "tests.load.race_seed", str(GROUPS)], env, timeout=60))
         students = world["students"]
 
-        port = _free_port()
+        port = free_port()
         server = _start_gunicorn(env, port, log)
         _wait_healthy(server, port, log)
         # Warm both workers (imports, connections) on an assignment far from its deadline.
         with concurrent.futures.ThreadPoolExecutor(2 * WORKERS) as pool:
             warm = list(
                 pool.map(
-                    lambda i: _upload(port, world["warmup_assignment"], students[i], _zip_of(-i)),
+                    lambda i: _upload(port, world["warmup_assignment"], students[i], zip_of(-i)),
                     range(2 * WORKERS),
                 )
             )
@@ -371,7 +303,7 @@ def test_no_hand_in_is_accepted_at_or_after_the_deadline_and_none_is_lost(tmp_pa
         queued = _queued_receipt_emails(redis_client)
     finally:
         if server is not None:
-            _stop(server)
+            stop(server)
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
@@ -506,8 +438,8 @@ def _record(outcomes, deadline, load_before, load_after, seconds) -> None:
     def latency(chosen) -> dict:
         values = [(o.answered - o.sent) * 1000 for o in chosen]
         return {
-            "p50": round(_percentile(values, 0.50), 1),
-            "p99": round(_percentile(values, 0.99), 1),
+            "p50": round(percentile(values, 0.50), 1),
+            "p99": round(percentile(values, 0.99), 1),
             "max": round(max(values), 1),
         }
 
