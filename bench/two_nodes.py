@@ -13,7 +13,9 @@ refusal is ``deadline_passed`` at or after the deadline), the accepted uploads' 
 Knobs (environment): BENCH_NODES_UPLOADS (300), BENCH_NODES_SPREAD (5 s each side),
 BENCH_NODES_RUSH (32 sent together 50 ms before the deadline), BENCH_NODES_CLIENTS (32),
 BENCH_WORKERS (2), BENCH_THREADS (4), BENCH_PG (postgres://postgres@127.0.0.1:5432),
-BENCH_REDIS_URL (redis://127.0.0.1:6379/0; one of its databases 1–12 is used and emptied).
+BENCH_REDIS_URL (redis://127.0.0.1:6379/0; one of its databases 1–12 is used and emptied),
+BENCH_NODES_STORAGE=disk (a MEDIA_ROOT both nodes share instead of the bucket, to compare;
+results in ``two-nodes-disk-latest.json``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,13 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 PG = urlsplit(os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-OUTPUT = ROOT / "bench" / "results" / "two-nodes-latest.json"
+BUCKET = os.environ.get("BENCH_NODES_STORAGE", "bucket") != "disk"
+OUTPUT = (
+    ROOT
+    / "bench"
+    / "results"
+    / ("two-nodes-latest.json" if BUCKET else "two-nodes-disk-latest.json")
+)
 
 
 def latency(outcomes) -> dict:
@@ -74,6 +82,7 @@ def main() -> int:
             groups=(UPLOADS + 1) // 2,
             workers=WORKERS,
             threads=THREADS,
+            bucket=BUCKET,
         )
         with cluster:
             # Warm every worker of both nodes (imports, connections) far from a deadline.
@@ -111,7 +120,8 @@ def main() -> int:
             "loadavg_after": [round(x, 2) for x in load_after],
         },
         "servers": f"2 nodes: gunicorn gthread {WORKERS} workers x {THREADS} threads each, "
-        "production settings; one PostgreSQL database, one Redis, one moto S3 bucket",
+        "production settings; one PostgreSQL database, one Redis, "
+        + ("one moto S3 bucket" if BUCKET else "one shared MEDIA_ROOT (comparison)"),
         "load": f"{UPLOADS} ZIP uploads by {CLIENTS} client threads, evenly over the "
         f"{2 * SPREAD:.0f} s around the deadline but for {RUSH} sent together 50 ms before "
         "it; upload i to node i mod 2",

@@ -216,6 +216,7 @@ class Cluster:
         workers: int = 1,
         threads: int = 4,
         python: str = sys.executable,
+        bucket: bool = True,
     ):
         self.tmp = tmp
         self.pg = pg
@@ -224,6 +225,8 @@ class Cluster:
         self.workers = workers
         self.threads = threads
         self.python = python
+        # False: a shared MEDIA_ROOT instead (both nodes on this host), for comparison.
+        self.use_bucket = bucket
         self.db_name = f"lectern_nodes_{os.getpid()}"
         self.secret = secrets.token_urlsafe(50)
         self.password = secrets.token_urlsafe(12)
@@ -245,7 +248,7 @@ class Cluster:
         return [node.port for node in self.nodes]
 
     def env(self) -> dict:
-        assert self.moto is not None
+        files = self.moto.env(self.bucket) if self.moto is not None else {}
         return {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.load.node_settings",
@@ -264,7 +267,7 @@ class Cluster:
             "MEDIA_ROOT": str(self.tmp / "media-must-stay-empty"),
             "STATIC_ROOT": str(self.tmp / "static"),
             "LOG_LEVEL": "WARNING",
-            **self.moto.env(self.bucket),
+            **files,
         }
 
     def _pg_admin(self):
@@ -291,8 +294,9 @@ class Cluster:
             with closing(self._pg_admin()) as admin, admin.cursor() as cursor:
                 cursor.execute(f'CREATE DATABASE "{self.db_name}"')
             self._claim_redis()
-            self.moto = MotoServer(self.tmp / "moto.log").start()
-            self.bucket = self.moto.new_bucket()
+            if self.use_bucket:
+                self.moto = MotoServer(self.tmp / "moto.log").start()
+                self.bucket = self.moto.new_bucket()
             self.world = json.loads(
                 self.manage("-m", "tests.load.nodes_seed", str(self.groups), self.password)
             )
@@ -370,13 +374,17 @@ class Cluster:
                 return cursor.fetchall() if cursor.description else []
 
     def stored(self, key: str) -> bytes:
-        assert self.moto is not None
+        if self.moto is None:
+            return (self.tmp / "media-must-stay-empty" / key).read_bytes()
         return self.moto.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
     def keys(self, prefix: str = "") -> list[str]:
         from tests.s3server import object_keys
 
-        assert self.moto is not None
+        if self.moto is None:
+            root = self.tmp / "media-must-stay-empty"
+            found = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+            return sorted(k for k in found if k.startswith(prefix))
         return object_keys(self.moto, self.bucket, prefix)
 
     def local_files(self) -> list[Path]:
