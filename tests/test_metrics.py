@@ -135,9 +135,7 @@ def test_an_unreachable_broker_costs_the_scrape_nothing_but_broker_up_0(client, 
 
 
 @pytest.mark.redis
-def test_queue_lengths_and_task_failures_are_read_from_the_redis_broker(
-    client, token, monkeypatch
-):
+def test_queue_lengths_and_task_failures_are_read_from_the_redis_broker(client, token, monkeypatch):
     import redis
 
     def broken():

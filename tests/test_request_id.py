@@ -88,7 +88,8 @@ def test_a_task_run_in_process_keeps_the_id_of_the_request_that_runs_it():
         request_id._current.reset(token)
 
 
-def _json_lines(text: str) -> list[dict]:
+def json_lines(text: str) -> list[dict]:
+    """The lines of ``text`` that are JSON objects (Celery's banner is not)."""
     lines = []
     for line in text.splitlines():
         try:
@@ -110,7 +111,7 @@ def test_with_log_format_json_each_line_is_json_with_the_request_id(tmp_path):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert "status 404 req-json-1" in result.stdout
-    lines = _json_lines(result.stderr)
+    lines = json_lines(result.stderr)
     not_found = [line for line in lines if "Not Found: /nowhere/" in line["message"]]
     assert len(not_found) == 1, result.stderr
     assert not_found[0]["request_id"] == "req-json-1"
@@ -131,3 +132,12 @@ def test_an_unknown_log_format_stops_the_start(tmp_path):
     )
     assert result.returncode != 0
     assert "LOG_FORMAT" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_script_on_another_origin_may_read_the_request_id_of_an_api_answer(client):
+    response = client.get(
+        "/api/v1/editions/", HTTP_ORIGIN="https://course-widget.example.org", HTTP_X_REQUEST_ID="r1"
+    )
+    assert response["X-Request-ID"] == "r1"
+    assert "X-Request-ID" in response["Access-Control-Expose-Headers"]

@@ -34,7 +34,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location"]
+# X-Request-ID: a script can quote it when it reports a failure (config/request_id.py).
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location", "X-Request-ID"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",

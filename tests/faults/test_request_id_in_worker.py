@@ -2,7 +2,6 @@
 the log line of the receipt task it queued (config/request_id.py), in JSON."""
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from submissions.models import Submission
 from tests.celery_helpers import celery_on
 from tests.faults.test_worker import stop, wait_until
 from tests.submissions.conftest import pdf_upload
+from tests.test_request_id import json_lines
 
 pytestmark = [
     pytest.mark.postgres,
@@ -27,16 +27,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _json_lines(text: str) -> list[dict]:
-    lines = []
-    for line in text.splitlines():
-        try:
-            lines.append(json.loads(line))
-        except ValueError:
-            continue  # Celery's banner
-    return lines
 
 
 def test_a_hand_in_and_the_receipt_task_it_queues_log_the_same_request_id(
@@ -71,7 +61,7 @@ def test_a_hand_in_and_the_receipt_task_it_queues_log_the_same_request_id(
     def receipt_task_lines():
         return [
             line
-            for line in _json_lines(log.read_text())
+            for line in json_lines(log.read_text())
             if "send_receipt_email" in line.get("message", "")
             and "succeeded" in line.get("message", "")
         ]
@@ -96,4 +86,4 @@ def test_a_hand_in_and_the_receipt_task_it_queues_log_the_same_request_id(
     (line,) = receipt_task_lines()
     assert line["request_id"] == "req-e2e-15"
     # The worker's own lines, outside any task, carry none.
-    assert any(line["request_id"] is None for line in _json_lines(log.read_text()))
+    assert any(line["request_id"] is None for line in json_lines(log.read_text()))
