@@ -64,9 +64,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # gthread: WEB_CONCURRENCY processes (gunicorn reads it) x GUNICORN_THREADS threads each.
 # Two processes per core with a few threads keeps a slow request (a PDF upload being
 # validated) from blocking the schedule API. Recycling workers bounds any slow leak.
-# deploy/gunicorn.conf.py: the hooks of Prometheus' multiprocess mode (PROMETHEUS_MULTIPROC_DIR).
 CMD ["sh", "-c", "exec gunicorn config.wsgi \
-    --config deploy/gunicorn.conf.py \
     --bind 0.0.0.0:${PORT} \
     --worker-class gthread --threads ${GUNICORN_THREADS} \
     --timeout 60 --graceful-timeout 30 --keep-alive 5 \

@@ -7,7 +7,7 @@ code, a task name, a queue), never a user, a path or an id: each value is a seri
 forever by Prometheus.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn with several processes; see
-``deploy/gunicorn.conf.py``), prometheus-client keeps each process's values in a file of that
+``gunicorn.conf.py``), prometheus-client keeps each process's values in a file of that
 folder and ``/metrics`` adds them up (``config/metrics_endpoint.py``); without it, the
 process's own values are served. Both must be decided before this module is imported: the
 variable is read by prometheus-client at import.

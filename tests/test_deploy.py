@@ -296,7 +296,7 @@ def test_commands_run_gunicorn_and_celery_for_this_project(compose, dockerfile):
     services = compose["services"]
     web = _command(services["web"]) or dockerfile.split("\nCMD", 1)[1]
     assert "gunicorn" in web and "config.wsgi" in web
-    assert "--config deploy/gunicorn.conf.py" in web
+    assert "--config" not in web  # gunicorn.conf.py is read from the working directory
     assert _command(services["beat"]).startswith("celery -A config beat")
 
 

@@ -1,9 +1,8 @@
 """/metrics: closed to the public, what it shows, Celery's queues and failures read from the
 broker, and gunicorn's processes added up (config/metrics_endpoint.py, config/metrics.py,
-config/celery_metrics.py, deploy/gunicorn.conf.py)."""
+config/celery_metrics.py; gunicorn's hooks: tests/test_gunicorn_conf.py)."""
 
 import os
-import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -194,21 +193,3 @@ def test_in_multiprocess_mode_metrics_add_up_every_process_of_the_node(tmp_path)
         env,
     )
     assert 'lectern_hand_ins_refused_total{reason="deadline_passed"} 2.0' in out
-
-
-def test_gunicorn_empties_the_metrics_folder_at_start_and_marks_dead_workers(tmp_path, monkeypatch):
-    hooks = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
-    folder = tmp_path / "metrics"
-    folder.mkdir()
-    (folder / "counter_123.db").write_bytes(b"stale")
-    (folder / "gauge_livesum_123.db").write_bytes(b"stale")
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
-    hooks["on_starting"](None)
-    assert list(folder.iterdir()) == []
-
-    class Worker:
-        pid = 123
-
-    (folder / "gauge_livesum_123.db").write_bytes(b"")
-    hooks["child_exit"](None, Worker())
-    assert not (folder / "gauge_livesum_123.db").exists()

@@ -497,7 +497,7 @@ LECTERN_FILE_CHECK_RETRY_AFTER = env.int("LECTERN_FILE_CHECK_RETRY_AFTER", defau
 # Metrics for Prometheus at /metrics (config/metrics_endpoint.py, docs/deployment.md): read
 # with "Authorization: Bearer <METRICS_TOKEN>" or from an address in METRICS_ALLOWED_IPS
 # (addresses or networks, e.g. "10.0.0.0/8"); anyone else gets 404, everyone when both are
-# empty. Several gunicorn processes: set PROMETHEUS_MULTIPROC_DIR (deploy/gunicorn.conf.py).
+# empty. Several gunicorn processes: set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 
