@@ -1,5 +1,5 @@
 """Shared copies of the public course page and archives page for anonymous visitors
-(docs/decisions/0021-public-pages-from-the-cache.md).
+(docs/decisions/0022-public-pages-from-the-cache.md).
 
 An anonymous visitor of a public edition sees what every other anonymous visitor sees, in
 their language and under the host they asked for: the whole rendered response is kept in

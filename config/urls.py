@@ -23,7 +23,7 @@ urlpatterns = [
     path("admin/grading/", include("grading.admin_urls")),  # the grading workspace
     # The language switcher posts here. Without a CSRF token: it is in the footer of the
     # public pages, which are shared copies with nothing per visitor in them, and the most
-    # a forged post can do is choose the visitor's language (docs/decisions/0021).
+    # a forged post can do is choose the visitor's language (docs/decisions/0022).
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
