@@ -120,10 +120,22 @@ def cached_response(*, slug: str, variant: str) -> CachedBody | None:
 
 def body_set(*, state: EditionState, variant: str, body: bytes) -> None:
     """Remember a public body (only public editions: the same for every viewer)."""
-    if state.generation is None:  # computed while the cache was down
-        return
-    generations.store(
-        _body_key(state.slug, variant),
-        CachedBody(state.generation, state.digest, state.last_modified, body),
-        STATE_TTL,
+    copy_set(
+        slug=state.slug,
+        variant=variant,
+        body=CachedBody(state.generation, state.digest, state.last_modified, body),
     )
+
+
+def generation_token(slug: str) -> str | None:
+    """The current token of edition ``slug``'s generation, to store a copy under: read
+    *before* what the copy is computed from (None when the cache is down). One round trip."""
+    fetched = generations.fetch(keys=[], generations=[_generation_key(slug)])
+    return None if fetched is None else fetched[1].get(_generation_key(slug))
+
+
+def copy_set(*, slug: str, variant: str, body: CachedBody) -> None:
+    """Remember ``body`` for ``variant`` of a public edition until its generation moves."""
+    if body.generation is None:  # computed while the cache was down
+        return
+    generations.store(_body_key(slug, variant), body, STATE_TTL)

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -29,10 +30,12 @@ from courses import permissions
 from courses.ical import CalendarEntry, build_calendar
 from courses.models import Edition
 
-from . import conditional, selectors
+from . import cache as agenda_cache
+from . import conditional, page_cache, selectors
 from .selectors import KIND_DEADLINE, KIND_EVENT, KIND_LECTURE, ScheduleItem
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+VARIANT = "calendar.ics"
 
 
 def calendar_uid(*, item: ScheduleItem, edition: Edition) -> str:
@@ -111,20 +114,69 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
 
 @require_safe
 def edition_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    anonymous = page_cache.plain_anonymous_get(request, query_matters=False)
+    if anonymous:
+        # No session cookie and no Authorization header: nobody is signed in. Saying so
+        # spares the throttle a lazy session lookup.
+        request.user = AnonymousUser()
     if (response := _throttled(request)) is not None:
+        return response
+    if anonymous and (response := _anonymous_calendar(request, slug)) is not None:
         return response
     edition = permissions.edition_get_visible(slug=slug, user=request.user)
     private = request.user.is_authenticated
     validators = conditional.validators_for(
         scope=f"edition-{edition.pk}",
         fingerprint=selectors.edition_agenda_fingerprint(edition=edition),
-        variant="calendar.ics",
+        variant=VARIANT,
     )
     if response := conditional.not_modified_response(request, validators, private=private):
         return response
+    return _calendar_response(
+        _calendar_body(request, edition, validators), edition.slug, validators, private=private
+    )
+
+
+def _anonymous_calendar(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """A public edition's feed for a client without credentials, from the shared copy
+    (one cache round trip at most, no query) — the schedule's cache and validators. None
+    when the edition is not public (the general path answers)."""
+    # The feed holds absolute links to the course page: one copy per scheme and host.
+    variant = f"{VARIANT}:{request.scheme}://{request.get_host()}"
+    cached = agenda_cache.cached_response(slug=slug, variant=variant)
+    if cached is not None:
+        validators = conditional.validators_known(
+            digest=cached.digest, last_modified=cached.last_modified, variant=VARIANT
+        )
+        if response := conditional.not_modified_response(request, validators, private=False):
+            return response
+        return _calendar_response(cached.body, slug, validators, private=False)
+    state, edition = agenda_cache.edition_state(
+        slug=slug,
+        last_modified_for=lambda edition, fp: conditional.last_modified_for(
+            scope=f"edition-{edition.pk}", fingerprint=fp
+        ),
+    )
+    if state is None or not state.public:
+        return None
+    validators = conditional.validators_known(
+        digest=state.digest, last_modified=state.last_modified, variant=VARIANT
+    )
+    if response := conditional.not_modified_response(request, validators, private=False):
+        return response
+    if edition is None:  # the state came from the cache
+        edition = permissions.edition_get_visible(slug=slug, user=AnonymousUser())
+    body = _calendar_body(request, edition, validators)
+    agenda_cache.body_set(state=state, variant=variant, body=body)
+    return _calendar_response(body, slug, validators, private=False)
+
+
+def _calendar_body(
+    request: HttpRequest, edition: Edition, validators: conditional.Validators
+) -> bytes:
     items = selectors.schedule_for_edition(edition=edition)
     course = edition.course
-    body = build_calendar(
+    return build_calendar(
         name=f"{course.code} {course.title} – {edition.term}",
         description=f"Lectures, deadlines and events of {course.code} {course.title}, "
         f"{edition.term}.",
@@ -138,6 +190,11 @@ def edition_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         generated_at=validators.last_modified,
     )
+
+
+def _calendar_response(
+    body: bytes, slug: str, validators: conditional.Validators, *, private: bool
+) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPE)
-    response.headers["Content-Disposition"] = f'inline; filename="{edition.slug}.ics"'
+    response.headers["Content-Disposition"] = f'inline; filename="{slug}.ics"'
     return conditional.stamp(response, validators, private=private)

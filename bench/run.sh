@@ -15,7 +15,10 @@
 # BENCH_THREADS (4), BENCH_PORT (8200), BENCH_EDITION (info8010-2023), BENCH_USERS (20),
 # BENCH_THINK (1.0 s) and BENCH_THINK_FAST (0.1 s) for the simulated users, BENCH_USERS_SECONDS (30),
 # BENCH_OUTPUT (bench/results/latest.json), BENCH_WAIT_QUIET (s to wait for a quiet machine
-# before measuring, 0) and BENCH_QUIET_LOAD (the 1-minute load average that counts as quiet, 1).
+# before measuring, 0) and BENCH_QUIET_LOAD (the 1-minute load average that counts as quiet, 1),
+# BENCH_ONLY (the endpoints to measure by name, e.g. "healthz calendar edition_page archives";
+# all by default; the simulated users run only with the dashboard), BENCH_DB (the database,
+# lectern_bench) and BENCH_REDIS_PORT / BENCH_REDIS_DB (6379 / 14).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +35,10 @@ QUIET_LOAD=${BENCH_QUIET_LOAD:-1.0}
 WORKERS=${BENCH_WORKERS:-2}
 THREADS=${BENCH_THREADS:-4}
 OUTPUT=${BENCH_OUTPUT:-bench/results/latest.json}
-DB_NAME=lectern_bench
+DB_NAME=${BENCH_DB:-lectern_bench}
+REDIS_PORT=${BENCH_REDIS_PORT:-6379}
+REDIS_DB=${BENCH_REDIS_DB:-14}
+ONLY=${BENCH_ONLY:-}
 PG_ADMIN=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 -U postgres -d postgres)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -48,7 +54,7 @@ cleanup() {
         kill -KILL "$server_pid" 2>/dev/null || true
     fi
     # The receipt e-mails the uploads queued (no worker runs here) go with the run.
-    [[ -z ${redis_url:-} ]] || redis-cli -h 127.0.0.1 -p 6379 -n 14 flushdb >/dev/null 2>&1 || true
+    [[ -z ${redis_url:-} ]] || redis-cli -h 127.0.0.1 -p "$REDIS_PORT" -n "$REDIS_DB" flushdb >/dev/null 2>&1 || true
     rm -rf "$run_dir"
 }
 trap cleanup EXIT
@@ -72,13 +78,13 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 -q || die "PostgreSQL is not answering on 127.0.0.1:5432"
 
-if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     # Database 14 is the benchmark's own (CI uses 15); it holds only cache and throttle keys.
-    redis-cli -h 127.0.0.1 -p 6379 -n 14 flushdb >/dev/null
-    redis_url="redis://127.0.0.1:6379/14"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" -n "$REDIS_DB" flushdb >/dev/null
+    redis_url="redis://127.0.0.1:$REDIS_PORT/$REDIS_DB"
     cache="redis"
 else
-    log "no Redis on 127.0.0.1:6379: cache and throttle state in process memory"
+    log "no Redis on 127.0.0.1:$REDIS_PORT: cache and throttle state in process memory"
     redis_url=""
     cache="locmem"
 fi
@@ -177,6 +183,7 @@ endpoints=(
     "schedule /api/v1/editions/$EDITION/schedule/ application/json $CONNECTIONS get"
     "calendar /editions/$EDITION/calendar.ics text/calendar $CONNECTIONS get"
     "edition_page /editions/$EDITION/ text/html $CONNECTIONS get"
+    "archives /editions/$EDITION/archives/ text/html $CONNECTIONS get"
     "healthz_c$DASHBOARD_CONNECTIONS /healthz text/plain $DASHBOARD_CONNECTIONS get"
     "dashboard /editions/$SCALE_EDITION/dashboard/ text/html $DASHBOARD_CONNECTIONS session"
     "upload $SCALE_UPLOAD_PATH application/json $CONNECTIONS upload"
@@ -201,8 +208,10 @@ probe() {  # path accept mode -> HTTP status of one request like those wrk will 
     esac
 }
 : >"$run_dir/endpoints"
+selected() { [[ -z $ONLY || " $ONLY " == *" $1 "* ]]; }
 for entry in "${endpoints[@]}"; do
     read -r name path accept connections mode <<<"$entry"
+    selected "$name" || continue
     echo "$name $connections $path" >>"$run_dir/endpoints"
     expected=200 script=bench/wrk_report.lua timeout_s=5
     # Each upload starts a file-check process: seconds, not milliseconds, when queued.
@@ -249,7 +258,9 @@ done
 # reloading after a pause — about once a second (BENCH_THINK), then ten times as often
 # (BENCH_THINK_FAST) to show the margin. wrk's closed loop above is the saturation test.
 users_seconds=${BENCH_USERS_SECONDS:-30}
-for think in "${BENCH_THINK:-1.0}" "${BENCH_THINK_FAST:-0.1}"; do
+thinks=("${BENCH_THINK:-1.0}" "${BENCH_THINK_FAST:-0.1}")
+selected dashboard || thinks=()
+for think in "${thinks[@]}"; do
     log "dashboard with ${BENCH_USERS:-20} users thinking ${think}s between loads, ${users_seconds}s"
     "$PY" bench/users.py "http://$HOST:$PORT/editions/$SCALE_EDITION/dashboard/" \
         --users "${BENCH_USERS:-20}" --think "$think" --seconds "$users_seconds" \

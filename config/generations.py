@@ -2,10 +2,13 @@
 and ``invalidate``, the one entry point through which writes say what they changed
 (docs/decisions/0007-caching.md).
 
-There are two kinds of scope: an **edition** (named by its slug, the key every public URL
-carries: its page, schedule and deadlines — everything but group work) and a **group**
-(its members, hand-ins, extensions, reviews). A cached value is stored with the tokens of
-the scopes it depends on, read *before* the database, and used only while they are current.
+There are three kinds of scope: an **edition** (named by its slug, the key every public URL
+carries: its page, schedule and deadlines — everything but group work), a **group**
+(its members, hand-ins, extensions, reviews) and an edition's **marks** (by id: its
+grades, individual marks, exam marks and grading scheme, which the grading services name
+whenever they queue a recomputation of the final grades). A cached value is stored with
+the tokens of the scopes it depends on, read *before* the database, and used only while
+they are current.
 
 Services call ``invalidate(editions=…, groups=…)`` for what they changed, including the
 edition or group a row moved away from. The tokens are replaced at once and again once the
@@ -61,6 +64,11 @@ def group_scope(group_id: int) -> str:
     return f"generation:group:{group_id}"
 
 
+def marks_scope(edition_id: int) -> str:
+    """The marks of an edition: its grades, individual marks, exam marks and grading scheme."""
+    return f"generation:marks:{edition_id}"
+
+
 def local_epoch(scope: str) -> int:
     """How many times this process invalidated ``scope`` (see ``_local_epochs``)."""
     return _local_epochs.get(scope, 0)
@@ -73,8 +81,8 @@ def _token() -> str:
 def fetch(*, keys: Iterable[str], generations: Iterable[str]) -> tuple[dict, dict] | None:
     """The cached values found under ``keys`` and the current token of each generation.
 
-    One round trip; a second one only for generations the cache does not hold yet, which
-    are created. ``None`` when the cache is unavailable.
+    One round trip; a second one (or two, for a single one) only for generations the cache
+    does not hold yet, which are created. ``None`` when the cache is unavailable.
     """
     keys, generations = list(keys), list(generations)
     client = _client()
@@ -83,13 +91,19 @@ def fetch(*, keys: Iterable[str], generations: Iterable[str]) -> tuple[dict, dic
             _replay_missed(client)
         found = client.get_many(keys + generations)
         tokens = {g: found[g] for g in generations if g in found}
-        for generation in generations:
-            if generation not in tokens:
-                token = _token()
-                # add() loses to a concurrent creator: read the winner's token then.
-                tokens[generation] = (
-                    token if client.add(generation, token, None) else client.get(generation)
-                )
+        missing = [g for g in generations if g not in tokens]
+        if len(missing) > 1:
+            # Many at once (an edition's groups): one round trip. Overwriting a token a
+            # concurrent reader just created only makes its copy a miss, never stale.
+            created = {g: _token() for g in missing}
+            client.set_many(created, None)
+            tokens.update(created)
+        for generation in missing if len(missing) == 1 else ():
+            token = _token()
+            # add() loses to a concurrent creator: read the winner's token then.
+            tokens[generation] = (
+                token if client.add(generation, token, None) else client.get(generation)
+            )
     except CACHE_ERRORS:
         logger.warning("Shared cache unavailable: reading the database")
         return None
@@ -137,10 +151,17 @@ def replace(*generations: str) -> None:
     transaction.on_commit(new_tokens, robust=True)
 
 
-def invalidate(*, editions: Iterable[str] = (), groups: Iterable[int | None] = ()) -> None:
-    """What these editions (by slug) and groups (by id) show has changed: every cached copy
-    computed from them is discarded, now and once the transaction commits."""
+def invalidate(
+    *,
+    editions: Iterable[str] = (),
+    groups: Iterable[int | None] = (),
+    marks: Iterable[int] = (),
+) -> None:
+    """What these editions (by slug) and groups (by id) show, or the marks of these editions
+    (by id), have changed: every cached copy computed from them is discarded, now and once
+    the transaction commits."""
     replace(
         *sorted({edition_scope(slug) for slug in editions if slug}),
         *sorted({group_scope(pk) for pk in groups if pk is not None}),
+        *sorted({marks_scope(pk) for pk in marks}),
     )

@@ -13,7 +13,7 @@ failure is for the disk, and harmless on a bucket.
 
 With ``sha256``, the stored bytes are read back and hashed: a receipt signs the SHA-256
 of what the store holds, not only of what the request carried
-(docs/decisions/0022-object-storage.md).
+(docs/decisions/0023-object-storage.md).
 
 ``free_bytes`` is what ``/readyz`` compares with ``LECTERN_MEDIA_MIN_FREE_MB`` on a disk;
 a bucket has no free space to measure, so ``/readyz`` asks whether it answers

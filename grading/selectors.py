@@ -212,10 +212,12 @@ def marks_for_students(
     assignment_ids = [c.assignment_id for c in assignment_components]
 
     # Every version of these assignments: the latest per (assignment, group) is graded.
-    versions = Submission.objects.filter(assignment_id__in=assignment_ids)
+    # No query below is ordered (every result goes into a dict by a unique key): the models'
+    # default orderings would join the courses, groups and users only to sort.
+    versions = Submission.objects.filter(assignment_id__in=assignment_ids).order_by()
     member_rows = Submission.members.through.objects.filter(
         submission__assignment_id__in=assignment_ids
-    )
+    ).order_by()
     if one_student:
         groups = Submission.members.through.objects.filter(
             user_id__in=wanted, submission__assignment_id__in=assignment_ids
@@ -247,10 +249,10 @@ def marks_for_students(
     grades: dict[tuple[int, int], tuple[int, Decimal]] = {}
     grade_rows = Grade.objects.filter(
         assignment_id__in=assignment_ids, status=Grade.Status.RELEASED, score__isnull=False
-    )
+    ).order_by()
     override_rows = GradeOverride.objects.filter(
         grade__assignment_id__in=assignment_ids, grade__status=Grade.Status.RELEASED
-    )
+    ).order_by()
     if one_student:
         grade_rows = grade_rows.filter(group_id__in=graded_groups)
         override_rows = override_rows.filter(student_id__in=wanted)
@@ -272,18 +274,22 @@ def marks_for_students(
             "user_id", "group_id"
         )
         if one_student
-        else GroupMembership.objects.filter(edition=edition).values_list("user_id", "group_id")
+        else GroupMembership.objects.filter(edition=edition)
+        .order_by()
+        .values_list("user_id", "group_id")
     )
     extensions = {
         (group_id, assignment_id): (days, hours)
         for group_id, assignment_id, days, hours in Extension.objects.filter(
             assignment_id__in=assignment_ids
-        ).values_list("group_id", "assignment_id", "days", "hours")
+        )
+        .order_by()
+        .values_list("group_id", "assignment_id", "days", "hours")
     }
 
     exams: dict[tuple[int, int], Decimal | None] = {}
     if exam_marks_visible:
-        exam_rows = ExamMark.objects.filter(component__scheme=loaded.model)
+        exam_rows = ExamMark.objects.filter(component__scheme=loaded.model).order_by()
         if one_student:
             exam_rows = exam_rows.filter(student_id__in=wanted)
         exams = {
@@ -294,37 +300,46 @@ def marks_for_students(
         }
 
     base_cache: dict[int, dt.datetime] = {}
+    # MarkInputs are immutable: one per distinct score, shared by every student who has it.
+    not_handed_in = engine.MarkInput.not_handed_in()
+    not_graded_yet = engine.MarkInput.not_graded_yet()
+    graded: dict[Decimal, engine.MarkInput] = {}
+
+    def graded_mark(score: Decimal) -> engine.MarkInput:
+        mark = graded.get(score)
+        if mark is None:
+            mark = graded[score] = engine.MarkInput.graded(_plain(score))
+        return mark
+
+    exam_components = [
+        (c.key, c.pk) for c in loaded.components if c.kind == SchemeComponent.Kind.EXAM
+    ]
+    work_components = [
+        (c.key, c.assignment) for c in loaded.components if c.kind != SchemeComponent.Kind.EXAM
+    ]
+    order = [c.key for c in loaded.components]
     result: dict[int, dict[str, engine.MarkInput]] = {}
     for student_id in student_ids:
-        marks: dict[str, engine.MarkInput] = {}
+        found_marks: dict[str, engine.MarkInput] = {}
+        for key, component_id in exam_components:
+            if (student_id, component_id) in exams:
+                score = exams[(student_id, component_id)]
+                found_marks[key] = not_handed_in if score is None else graded_mark(score)
         mine = handed.get(student_id, {})
-        for c in loaded.components:
-            if c.kind == SchemeComponent.Kind.EXAM:
-                key = (student_id, c.pk)
-                if key in exams:
-                    score = exams[key]
-                    marks[c.key] = (
-                        engine.MarkInput.not_handed_in()
-                        if score is None
-                        else engine.MarkInput.graded(_plain(score))
-                    )
-                continue
-            assignment = c.assignment
+        for key, assignment in work_components:
             assert assignment is not None  # an assignment component has one (a constraint)
-            found = mine.get(assignment.pk)
+            found = mine.get(assignment.id)
             if found is not None:
                 group_id, _ = found
-                grade = grades.get((assignment.pk, group_id))
+                grade = grades.get((assignment.id, group_id))
                 if grade is None:
-                    marks[c.key] = engine.MarkInput.not_graded_yet()
+                    found_marks[key] = not_graded_yet
                 else:
                     grade_id, score = grade
-                    marks[c.key] = engine.MarkInput.graded(
-                        _plain(overrides.get((grade_id, student_id), score))
-                    )
+                    found_marks[key] = graded_mark(overrides.get((grade_id, student_id), score))
                 continue
             group_now = current_group.get(student_id)
-            extension = extensions.get((group_now, assignment.pk)) if group_now else None
+            extension = extensions.get((group_now, assignment.id)) if group_now else None
             if _deadline_passed(
                 assignment=assignment,
                 tz_name=edition.timezone,
@@ -332,8 +347,9 @@ def marks_for_students(
                 now=now,
                 base_cache=base_cache,
             ):
-                marks[c.key] = engine.MarkInput.not_handed_in()
-        result[student_id] = marks
+                found_marks[key] = not_handed_in
+        # In the scheme's order, as the engine reads them.
+        result[student_id] = {key: found_marks[key] for key in order if key in found_marks}
     return result
 
 

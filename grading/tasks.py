@@ -11,20 +11,21 @@ from . import services
 
 
 @shared_task(acks_late=True)
-def recompute_final_grades(edition_id: int) -> int:
-    """Recompute an edition's stored final grades (after a release, nightly, on demand)."""
+def recompute_final_grades(edition_id: int, force: bool = False) -> int:
+    """Recompute an edition's stored final grades (after a change, nightly, on demand)."""
     edition = Edition.objects.filter(pk=edition_id).first()
     if edition is None:
         return 0
-    return services.final_grades_recompute(edition=edition)
+    return services.final_grades_recompute(edition=edition, force=force)
 
 
 @shared_task(acks_late=True)
 def recompute_all_final_grades() -> int:
-    """Nightly: recompute every edition that has a grading scheme; idempotent."""
+    """Nightly: recompute every edition that has a grading scheme in full (``force``: also
+    what a write outside the services left stale); idempotent."""
     editions = Edition.objects.filter(grading_scheme__isnull=False).values_list("pk", flat=True)
     for edition_id in editions:
-        recompute_final_grades.delay(edition_id)
+        recompute_final_grades.delay(edition_id, force=True)
     return len(editions)
 
 

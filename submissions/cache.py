@@ -1,4 +1,5 @@
-"""A cache of each group's standing in an edition, so that a reloaded dashboard costs little.
+"""A cache of each group's standing in an edition, so that a reloaded dashboard costs little;
+and of each personal calendar feed, which calendar apps poll (``personal_feed``).
 
 What a dashboard shows of a group — its name and members, and for every assignment of the
 edition the group's effective deadline, latest version and proposal decision — changes only
@@ -16,6 +17,7 @@ database on every request.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -51,10 +53,15 @@ def group_standing(
     ``shape`` names the value's structure (its classes' fields): part of the key, so that a
     release whose value has another shape never reads what an older one stored.
     """
-    key = _snapshot_key(edition_id, group_id, shape)
     watched = [generations.edition_scope(edition_slug)]
     if group_id is not None:
         watched.append(generations.group_scope(group_id))
+    return _cached(_snapshot_key(edition_id, group_id, shape), watched, compute)
+
+
+def _cached(key: str, watched: list[str], compute: Callable[[], T]) -> T:
+    """``compute()``'s value, from the cache while the ``watched`` generations are those it
+    was stored under. One cache round trip on a hit."""
     fetched = generations.fetch(keys=[key], generations=watched)
     if fetched is None:  # cache down
         return compute()
@@ -66,3 +73,26 @@ def group_standing(
     value = compute()  # reads the database after the tokens: see config/generations.py
     generations.store(key, _Stored(current, value), SNAPSHOT_TTL)
     return value
+
+
+@dataclass(frozen=True)
+class FeedCopy:
+    body: bytes
+    etag: str
+    last_modified: float  # a timestamp
+
+
+def personal_feed(
+    *, key_parts: tuple, editions: list[str], groups: list[int], compute: Callable[[], FeedCopy]
+) -> FeedCopy:
+    """A personal calendar feed, from the cache while the editions and groups it shows
+    have not changed. One cache round trip on a hit.
+
+    ``key_parts`` names the feed and everything the caller read that decides which scopes
+    it watches (the user's editions and groups), so a user who joins or leaves one gets
+    another key; ``editions`` (slugs) and ``groups`` (ids) are those scopes.
+    """
+    key = "submissions:personal-feed:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    watched = [generations.edition_scope(s) for s in editions]
+    watched += [generations.group_scope(g) for g in groups]
+    return _cached(key, watched, compute)

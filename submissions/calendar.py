@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from config.links import absolute_for
 from courses.ical import CalendarEntry, build_calendar
 
-from . import selectors
+from . import cache, selectors
 from .models import CalendarFeedToken, Extension, Submission
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -41,6 +41,29 @@ def personal_calendar(request, token: str):
         feed = CalendarFeedToken.objects.select_related("user").filter(token=token).first()
     if feed is None:
         raise Http404("Unknown or revoked calendar address.")
+    # Read at every poll (a revoked address or a new group shows at once), the rest from the
+    # copy kept under the generations of the user's editions and groups.
+    scope = selectors.feed_scope(user=feed.user)
+    copy = cache.personal_feed(
+        key_parts=(feed.pk, feed.token, feed.user.email, request.scheme, request.get_host(), scope),
+        editions=[slug for slug, _ in scope],
+        groups=[group for _, group in scope if group is not None],
+        compute=lambda: _feed_copy(request, feed),
+    )
+    response = get_conditional_response(
+        request, etag=copy.etag, last_modified=int(copy.last_modified)
+    )
+    if response is None:
+        response = HttpResponse(copy.body, content_type="text/calendar; charset=utf-8")
+        response.headers["Content-Disposition"] = 'inline; filename="lectern.ics"'
+    response.headers["ETag"] = copy.etag
+    response.headers["Last-Modified"] = http_date(copy.last_modified)
+    # Personal: never in a shared cache; a calendar app may keep it and revalidate.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _feed_copy(request, feed: CalendarFeedToken) -> cache.FeedCopy:
     user = feed.user
     editions = list(selectors.student_editions(user=user))
     several = len(editions) > 1
@@ -99,14 +122,4 @@ def personal_calendar(request, token: str):
         generated_at=last_modified,
     )
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    response = get_conditional_response(
-        request, etag=etag, last_modified=int(last_modified.timestamp())
-    )
-    if response is None:
-        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-        response.headers["Content-Disposition"] = 'inline; filename="lectern.ics"'
-    response.headers["ETag"] = etag
-    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
-    # Personal: never in a shared cache; a calendar app may keep it and revalidate.
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return cache.FeedCopy(body=body, etag=etag, last_modified=last_modified.timestamp())

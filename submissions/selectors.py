@@ -285,6 +285,21 @@ def student_editions(*, user: User) -> QuerySet[Edition]:
     )
 
 
+def feed_scope(*, user: User) -> list[tuple[str, int | None]]:
+    """(edition slug, ``user``'s group there or None) for each edition ``user`` belongs to:
+    what decides which cached copies the personal feed depends on. One query."""
+    group = GroupMembership.objects.filter(edition=OuterRef("edition"), user=user).values(
+        "group_id"
+    )[:1]
+    return list(
+        Membership.objects.filter(user=user)
+        .annotate(feed_group=Subquery(group))
+        .values_list("edition__slug", "feed_group")
+        .order_by("edition__slug")
+        .distinct()
+    )
+
+
 def invites_received(*, user: User, edition: Edition) -> QuerySet[GroupInvite]:
     """Pending invitations to ``user`` in ``edition``, with the group and its members: two
     queries."""

@@ -325,7 +325,7 @@ def receipt_download(request, pk):
 
 def file_response(submission) -> FileResponse:
     """The file streamed from the store (disk or bucket) after the caller's permission check:
-    never a redirect to the bucket (docs/decisions/0022-object-storage.md)."""
+    never a redirect to the bucket (docs/decisions/0023-object-storage.md)."""
     store = submission.file.storage
     try:
         stream = storage.open_stream(store, submission.file.name)

@@ -51,6 +51,18 @@ def test_an_evicted_generation_never_comes_back_as_an_old_token():
 
 
 @pytest.mark.django_db
+def test_many_new_generations_are_created_at_once_and_then_stable():
+    many = [f"test:generation:{i}" for i in range(50)]
+    _, first = generations.fetch(keys=[], generations=many)
+    assert len(set(first.values())) == 50
+    _, again = generations.fetch(keys=[], generations=many)
+    assert again == first
+    generations.invalidate(marks=[7])
+    _, after = generations.fetch(keys=[], generations=[*many, generations.marks_scope(7)])
+    assert {g: after[g] for g in many} == first
+
+
+@pytest.mark.django_db
 def test_with_the_cache_down_readers_get_nothing_and_writers_carry_on(monkeypatch):
     def down(*args, **kwargs):
         raise RedisConnectionError("Redis is down")

@@ -226,7 +226,7 @@ STORAGES: dict[str, dict] = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
-# Object storage (docs/decisions/0022-object-storage.md): with a bucket named, hand-ins and
+# Object storage (docs/decisions/0023-object-storage.md): with a bucket named, hand-ins and
 # page previews go to that S3-compatible bucket (django-storages), so every web node and
 # worker reads what any of them stored; without one, MEDIA_ROOT on local disk. Credentials
 # may also come from boto3's own chain (an instance role) when the two keys are empty.

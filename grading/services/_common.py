@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from config import generations
 from config.tasks import enqueue_on_commit
 
 from ..models import MarkChange
@@ -89,7 +90,9 @@ def exam_mark_change(
 
 
 def recompute_after_commit(edition_id: int) -> None:
-    """Recompute the edition's stored final grades once the transaction commits."""
+    """An input of the edition's final grades changed: say so to the cache (the final grades
+    are no longer known to be current) and recompute them once the transaction commits."""
     from ..tasks import recompute_final_grades  # the tasks module imports the services
 
+    generations.invalidate(marks=[edition_id])
     enqueue_on_commit(recompute_final_grades, edition_id)

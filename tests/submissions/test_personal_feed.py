@@ -116,3 +116,54 @@ def test_junk_in_the_feed_address_is_a_404(client, junk):
 def test_a_nul_in_the_feed_address_is_a_400(client, junk):
     # The request guard (config/request_guard.py) answers before the view: never a 500.
     assert client.get(f"/calendar/{junk}.ics").status_code == 400
+
+
+# --- Cached per user under the generations of their editions and groups ---------------------
+
+
+def test_a_repeated_poll_costs_two_queries_whatever_the_editions(
+    client, feed_url, alice, django_assert_num_queries
+):
+    for year in (2024, 2025):
+        other = EditionFactory(slug=f"info8010-{year}")
+        MembershipFactory(edition=other, user=alice, role=Membership.Role.STUDENT)
+        make_group(other, alice, name=f"Solo {year}")
+        AssignmentFactory(edition=other, due_date=dt.date(year, 3, 4))
+    first = client.get(feed_url)
+    with django_assert_num_queries(2):  # the address, the user's editions and groups
+        second = client.get(feed_url)
+    assert second.content == first.content
+    with django_assert_num_queries(2):
+        assert client.get(feed_url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_an_extension_shows_on_the_next_poll(client, feed_url, homework, group, ta):
+    before = client.get(feed_url)
+    services.extension_grant(actor=ta, assignment=homework, group=group, days=1)
+
+    after = client.get(feed_url, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert "Extended for your group" in str(_events(after)[0]["DESCRIPTION"])
+
+
+def test_an_edited_assignment_shows_on_the_next_poll(client, feed_url, homework):
+    from assignments.services import assignment_save
+
+    client.get(feed_url)
+    homework.title = "Homework One"
+    assignment_save(assignment=homework)
+
+    assert "Homework One" in str(_events(client.get(feed_url))[0]["SUMMARY"])
+
+
+def test_a_hand_in_and_a_new_edition_show_on_the_next_poll(client, feed_url, alice, homework):
+    assert not str(_events(client.get(feed_url))[0]["SUMMARY"]).startswith("✓ ")
+    with time_machine.travel(dt.datetime(2023, 3, 6, 12, tzinfo=dt.UTC), tick=False):
+        services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
+    assert str(_events(client.get(feed_url))[0]["SUMMARY"]).startswith("✓ ")
+    other = EditionFactory(slug="info8010-2024", term="Spring 2024")
+    MembershipFactory(edition=other, user=alice, role=Membership.Role.STUDENT)
+    AssignmentFactory(edition=other, title="Homework 1", due_date=dt.date(2024, 3, 4))
+
+    assert len(_events(client.get(feed_url))) == 2
