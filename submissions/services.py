@@ -509,7 +509,9 @@ def submission_create(
                 upload,
             )
             submission.file = stored_name
-            submission.save()
+            if found := idempotency.save_once(submission, sha256=sha256):
+                Submission.file.field.storage.delete(stored_name)
+                return found
             submission.members.set(group.members.all())
             submission.signature = submission_receipt(submission=submission).signature
             submission.save(update_fields=["signature"])
