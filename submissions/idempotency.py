@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from assignments.models import Assignment
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 
 from .models import Submission
 
@@ -37,8 +37,7 @@ _KEY = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 FORM_PREFIX = "form:"  # the upload form's tokens, apart from API clients' keys
 
 
-class IdempotencyKeyReused(ApplicationError):
-    status_code = 409
+class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
