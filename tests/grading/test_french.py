@@ -29,20 +29,13 @@ def test_a_regrade_request_from_the_grades_page_to_the_workspace_in_french(clien
         page = client.get(mine, headers=FRENCH).content.decode()
         assert "Demander une révision (jusqu’au <time" in page
         assert "2023-06-08 12:00 CEST</time>)" in page
-        sent = client.post(
-            reverse("grading:regrade-request", args=[course.edition.slug, released.pk]),
-            {"message": "L’exercice 2 suit la méthode du cours."},
-            headers=FRENCH,
-            follow=True,
-        ).content.decode()
+        ask = reverse("grading:regrade-request", args=[course.edition.slug, released.pk])
+        sent, refused = (
+            client.post(ask, {"message": text}, headers=FRENCH, follow=True).content.decode()
+            for text in ("L’exercice 2 suit la méthode du cours.", "Encore ?")
+        )
         assert "Votre demande de révision est transmise à l’équipe de correction." in sent
         assert "Demande de révision (en cours)" in sent
-        refused = client.post(
-            reverse("grading:regrade-request", args=[course.edition.slug, released.pk]),
-            {"message": "Encore ?"},
-            headers=FRENCH,
-            follow=True,
-        ).content.decode()
         assert "Une demande de révision est déjà en cours pour cette note." in refused
 
     client.force_login(course.ta)
