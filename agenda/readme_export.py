@@ -5,10 +5,11 @@ Export then import gives the same data (docs/readme-format.md, tested on every f
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from assignments.models import Assignment, Paper
 from courses.models import (
+    STAFF_ROLES,
     Edition,
     EditionInfo,
     EditionSection,
@@ -22,7 +23,34 @@ from courses.models import (
 
 from . import readme_format as fmt
 
-STAFF_ROLES = (Membership.Role.INSTRUCTOR, Membership.Role.TA)
+# The rows a README expresses, in README order: what the export writes and what an import
+# matches its entries against.
+
+
+def staff_rows(edition: Edition) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(edition=edition, role__in=STAFF_ROLES)
+        .select_related("user")
+        .order_by("position", "id")
+    )
+
+
+def lecture_rows(edition: Edition) -> QuerySet[Lecture]:
+    return (
+        Lecture.objects.filter(edition=edition)
+        .prefetch_related(
+            Prefetch("links", queryset=LectureLink.objects.order_by("position", "id"))
+        )
+        .order_by("date", "position", "id")
+    )
+
+
+def event_rows(edition: Edition) -> QuerySet[Event]:
+    return (
+        Event.objects.filter(edition=edition)
+        .prefetch_related(Prefetch("links", queryset=EventLink.objects.order_by("position", "id")))
+        .order_by("date", "position", "id")
+    )
 
 
 def _split_title_link(kind: str, label: str, links: list) -> tuple[str, list[fmt.LinkEntry]]:
@@ -68,28 +96,15 @@ def readme_from_edition(*, edition: Edition) -> fmt.ParsedReadme:
         meeting_time=edition.meeting_time,
         meeting_room=edition.meeting_room,
     )
-    staff = Membership.objects.filter(edition=edition, role__in=STAFF_ROLES).select_related("user")
-    readme.staff = [fmt.StaffEntry(m.role, m.name) for m in staff.order_by("position", "id")]
+    readme.staff = [fmt.StaffEntry(m.role, m.name) for m in staff_rows(edition)]
     readme.infos = [
         fmt.InfoEntry(i.label, i.value)
         for i in EditionInfo.objects.filter(edition=edition).order_by("position", "id")
     ]
-    lectures = (
-        Lecture.objects.filter(edition=edition)
-        .prefetch_related(
-            Prefetch("links", queryset=LectureLink.objects.order_by("position", "id"))
-        )
-        .order_by("date", "position", "id")
-    )
-    for lecture in lectures:
+    for lecture in lecture_rows(edition):
         entry = _lecture_entry(lecture)
         (readme.archived_lectures if lecture.archived else readme.agenda).append(entry)
-    events = (
-        Event.objects.filter(edition=edition)
-        .prefetch_related(Prefetch("links", queryset=EventLink.objects.order_by("position", "id")))
-        .order_by("date", "position", "id")
-    )
-    for event in events:
+    for event in event_rows(edition):
         title_url, links = _split_title_link(fmt.EVENT, event.label, list(event.links.all()))
         readme.agenda.append(
             fmt.AgendaEntry(

@@ -1,4 +1,4 @@
-"""Import a course README into an edition, and export an edition as a README.
+"""Import a course README into an edition (the export is ``agenda.readme_export``).
 
 The format and what maps to what: ``agenda.readme_format`` and ``docs/readme-format.md``.
 
@@ -28,7 +28,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils.text import slugify
 
 from assignments.models import Assignment, Paper
@@ -55,10 +54,10 @@ from courses.services import (
 )
 
 from . import readme_format as fmt
+from .readme_export import event_rows, lecture_rows, staff_rows
 from .readme_format import Problem
 
 DEFAULT_TIMEZONE = "Europe/Brussels"
-STAFF_ROLES = (Membership.Role.INSTRUCTOR, Membership.Role.TA)
 
 
 class ReadmeImportError(Exception):
@@ -191,8 +190,7 @@ class _Importer:
     # -- header
 
     def _staff(self) -> None:
-        existing = Membership.objects.filter(edition=self.edition, role__in=STAFF_ROLES)
-        existing = existing.select_related("user").order_by("position", "id")
+        existing = staff_rows(self.edition)
         matcher = _Matcher(existing, key=lambda m: (m.role, m.name.casefold()))
         for position, entry in enumerate(self.parsed.staff):
             membership = matcher.take((entry.role, entry.name.casefold()))
@@ -220,14 +218,7 @@ class _Importer:
     # -- agenda
 
     def _lectures(self) -> None:
-        existing = (
-            Lecture.objects.filter(edition=self.edition)
-            .prefetch_related(
-                Prefetch("links", queryset=LectureLink.objects.order_by("position", "id"))
-            )
-            .order_by("date", "position", "id")
-        )
-        matcher = _Matcher(existing, key=_lecture_key)
+        matcher = _Matcher(lecture_rows(self.edition), key=_lecture_key)
         entries = [e for e in self.parsed.agenda if e.kind in (fmt.SYLLABUS, fmt.LECTURE)]
         for entry in [*entries, *self.parsed.archived_lectures]:
             lecture = matcher.take(fmt.agenda_key(entry)) or Lecture(edition=self.edition)
@@ -249,14 +240,7 @@ class _Importer:
         self._remove(matcher.leftovers(), "lecture", str)
 
     def _events(self) -> None:
-        existing = (
-            Event.objects.filter(edition=self.edition)
-            .prefetch_related(
-                Prefetch("links", queryset=EventLink.objects.order_by("position", "id"))
-            )
-            .order_by("date", "position", "id")
-        )
-        matcher = _Matcher(existing, key=lambda e: _event_key(e.label, e.title))
+        matcher = _Matcher(event_rows(self.edition), key=lambda e: _event_key(e.label, e.title))
         for entry in self.parsed.agenda:
             if entry.kind != fmt.EVENT:
                 continue
@@ -533,16 +517,3 @@ def readme_import(
         if dry_run:
             transaction.set_rollback(True)
     return report
-
-
-# The export lives in readme_export; imported here for the callers of the old module.
-from .readme_export import readme_export, readme_from_edition  # noqa: E402
-
-__all__ = [
-    "ReadmeImportError",
-    "ImportReport",
-    "readme_export",
-    "readme_from_edition",
-    "readme_import",
-    "slug_from_tag",
-]

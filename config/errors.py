@@ -34,3 +34,18 @@ class ApplicationError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "detail": self.message, **self.details()}
+
+
+class Forbidden(ApplicationError):
+    """Refused for who asks or for when they ask (403), whatever they sent."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(ApplicationError):
+    """Refused because of what is already stored (409): someone saved first, or the request
+    repeats one that is already open or done."""
+
+    status_code = 409
+    code = "conflict"

@@ -43,11 +43,25 @@ class MyGradesPagination(PageNumberPagination):
     page_size = 5
 
 
-class MyGradesApi(PersonalApiMixin, generics.ListAPIView):
+class StudentEditionsApi(PersonalApiMixin, generics.ListAPIView):
+    """A page of the signed-in student's editions, or the one ``?edition=<slug>`` names."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Edition.objects.none()
+        user = self.request.user
+        assert isinstance(user, User)  # IsAuthenticated
+        filters = PlannerFilterInputSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)  # a malformed slug is a 400, not a query
+        return selectors.student_editions(user=user, slug=filters.validated_data.get("edition"))
+
+
+class MyGradesApi(StudentEditionsApi):
     """The signed-in student's released grades and final-grade breakdown, per edition (by
     slug, descending), a page of editions at a time."""
 
-    permission_classes = [permissions.IsAuthenticated]
     serializer_class = MyEditionGradesSerializer
     pagination_class = MyGradesPagination
 
@@ -58,17 +72,6 @@ class MyGradesApi(PersonalApiMixin, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Edition.objects.none()
-        user = self.request.user
-        assert isinstance(user, User)  # IsAuthenticated
-        filters = PlannerFilterInputSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)  # a malformed slug is a 400, not a query
-        editions = selectors.student_editions_with_grades(user=user)
-        slug = filters.validated_data.get("edition")
-        return editions.filter(slug=slug) if slug else editions
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
@@ -214,11 +217,10 @@ class PlannerPagination(PageNumberPagination):
     page_size = 5
 
 
-class PlannerApi(PersonalApiMixin, generics.ListAPIView):
+class PlannerApi(StudentEditionsApi):
     """What is due, and where I stand: per edition, each assignment's deadline for my group,
     its status, my latest version and released grade; and the next lectures."""
 
-    permission_classes = [permissions.IsAuthenticated]
     serializer_class = PlannerEditionSerializer
     pagination_class = PlannerPagination
 
@@ -229,18 +231,6 @@ class PlannerApi(PersonalApiMixin, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Edition.objects.none()
-        filters = PlannerFilterInputSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        user = self.request.user
-        assert isinstance(user, User)  # IsAuthenticated
-        editions = selectors.student_editions_with_grades(user=user)
-        if slug := filters.validated_data.get("edition"):
-            editions = editions.filter(slug=slug)
-        return editions
 
     def list(self, request, *args, **kwargs):
         user = request.user

@@ -3,26 +3,22 @@ their base class (``config.errors.ApplicationError``)."""
 
 from __future__ import annotations
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict, Forbidden
 
 
-class GradeConflict(ApplicationError):
+class GradeConflict(Conflict):
     """Someone saved the grade after this form was opened: nothing was written; reload."""
 
-    status_code = 409
     code = "grade_conflict"
 
 
-class RegradeWindowClosed(ApplicationError):
-    status_code = 403
+class RegradeWindowClosed(Forbidden):
     code = "regrade_window_closed"
 
 
-class RegradeAlreadyOpen(ApplicationError):
-    status_code = 409
+class RegradeAlreadyOpen(Conflict):
     code = "regrade_request_open"
 
 
 class RegradeNotAllowed(ApplicationError):
-    status_code = 400
     code = "regrade_not_allowed"

@@ -3,6 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import engine
 from .models import SchemeComponent
@@ -16,7 +18,8 @@ class WhatIfForm(forms.Form):
         self.pending = pending
         for component, can_skip in pending:
             self.fields[f"mark_{component.key}"] = forms.DecimalField(
-                label=f"{component.name} (out of {component.max_mark.normalize():f})",
+                label=_("%(component)s (out of %(max)s)")
+                % {"component": component.name, "max": f"{component.max_mark.normalize():f}"},
                 required=False,
                 min_value=Decimal(0),
                 max_value=component.max_mark,
@@ -24,7 +27,8 @@ class WhatIfForm(forms.Form):
             )
             if can_skip:
                 self.fields[f"skip_{component.key}"] = forms.BooleanField(
-                    label=f"I will not hand in {component.name}", required=False
+                    label=_("I will not hand in %(component)s") % {"component": component.name},
+                    required=False,
                 )
 
     def what_if(self) -> dict[str, engine.MarkInput]:
@@ -48,7 +52,8 @@ class WhatIfForm(forms.Form):
             ):
                 self.add_error(
                     f"mark_{component.key}",
-                    f"Either a mark or “not handed in” for {component.name}, not both.",
+                    _("Either a mark or “not handed in” for %(component)s, not both.")
+                    % {"component": component.name},
                 )
         return cleaned
 
@@ -95,7 +100,7 @@ class WorkspaceForm(forms.Form):
         label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
     regrade_answer = forms.CharField(
-        label="Answer to the regrade request",
+        label=gettext_lazy("Answer to the regrade request"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -109,7 +114,8 @@ class WorkspaceForm(forms.Form):
                 label=criterion.name, required=False
             )
             self.fields[f"points_{criterion.pk}"] = forms.DecimalField(
-                label=f"{criterion.name}: points (out of {criterion.max_points.normalize():f})",
+                label=_("%(criterion)s: points (out of %(max)s)")
+                % {"criterion": criterion.name, "max": f"{criterion.max_points.normalize():f}"},
                 required=False,
                 min_value=Decimal(0),
                 max_value=criterion.max_points,
@@ -124,7 +130,7 @@ class WorkspaceForm(forms.Form):
             )
         if not criteria:
             self.fields["score"] = forms.DecimalField(
-                label=f"Score (out of {max_score.normalize():f})",
+                label=_("Score (out of %(max)s)") % {"max": f"{max_score.normalize():f}"},
                 required=False,
                 min_value=Decimal(0),
                 max_value=max_score,

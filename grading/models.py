@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment
 from courses.models import Edition
@@ -31,8 +32,8 @@ class Grade(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        RELEASED = "released", "Released"
+        DRAFT = "draft", _("Draft")
+        RELEASED = "released", _("Released")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="grades")
     group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="grades")
@@ -102,8 +103,8 @@ class RegradeRequest(models.Model):
     the grade's history keeps both scores."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ANSWERED = "answered", "Answered"
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
 
     grade = models.ForeignKey(Grade, on_delete=models.CASCADE, related_name="regrade_requests")
     requested_by = models.ForeignKey(

@@ -8,6 +8,7 @@ import warnings
 
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from submissions import preview_services, previews
 from submissions.models import Submission, SubmissionPreview
@@ -32,7 +33,7 @@ def _notebook(submission: Submission) -> dict:
     if html is None:
         data = _read(submission)
         if data is None:
-            return {"error": "The file is missing from storage."}
+            return {"error": _("The file is missing from storage.")}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -46,7 +47,7 @@ def _notebook(submission: Submission) -> dict:
 def _zip(submission: Submission) -> dict:
     data = _read(submission)
     if data is None:
-        return {"error": "The file is missing from storage."}
+        return {"error": _("The file is missing from storage.")}
     try:
         return {"is_zip": True, "entries": previews.zip_entries(data)}
     except previews.PreviewError as exc:
@@ -58,7 +59,7 @@ def _pdf(submission: Submission) -> dict:
     if preview is None:  # not rendered yet (no worker, a broker outage): render it now
         preview = preview_services.submission_preview_ensure(submission=submission)
     if preview is None or preview.status != SubmissionPreview.Status.READY:
-        return {"error": "No preview: the PDF cannot be rendered."}
+        return {"error": _("The PDF cannot be rendered.")}
     return {
         "pages": [
             (n, reverse("submissions:page-image", args=[submission.pk, n]))
@@ -71,10 +72,11 @@ def _pdf(submission: Submission) -> dict:
 def hand_in_panel(submission: Submission) -> Panel:
     builders = {"pdf": _pdf, "notebook": _notebook, "zip": _zip}
     build = builders.get(submission.content_kind)
-    context = build(submission) if build else {"error": "No preview for this kind of file."}
+    context = build(submission) if build else {"error": _("There is none for this kind of file.")}
     return Panel(
         key="hand-in",
-        title=f"{submission.original_name} (version {submission.version})",
+        title=_("%(name)s (version %(version)s)")
+        % {"name": submission.original_name, "version": submission.version},
         template="admin/grading/panels/hand_in.html",
         context={
             "download_url": reverse("submissions:file", args=[submission.pk]),

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from assignments.models import Assignment
@@ -27,10 +29,11 @@ from submissions.models import StudentGroup, Submission
 
 from .models import Grade, MarkChange, RegradeRequest, RubricCriterion, RubricScore
 
-NOT_GRADED = "not graded"
-DRAFT = "draft"
-RELEASED = "released"
-REGRADE = "regrade requested"
+# A row's status: a key (the row's CSS class) that the templates translate when they show it.
+NOT_GRADED = gettext_noop("not graded")
+DRAFT = gettext_noop("draft")
+RELEASED = gettext_noop("released")
+REGRADE = gettext_noop("regrade requested")
 
 # What the queue and the workspace read of a hand-in (not its receipt bookkeeping).
 QUEUE_SUBMISSION_FIELDS = (
@@ -51,9 +54,9 @@ QUEUE_SUBMISSION_FIELDS = (
 )
 
 FILTERS = {
-    "mine": "assigned to me",
-    "todo": "not graded",
-    "regrade": "regrade requested",
+    "mine": gettext_noop("assigned to me"),
+    "todo": NOT_GRADED,
+    "regrade": REGRADE,
 }
 
 
@@ -67,7 +70,9 @@ class QueueRow:
 
     @property
     def label(self) -> str:
-        return f"Hand-in #{self.number}" if self.hidden else self.submission.group.name
+        if self.hidden:
+            return _("Hand-in #%(number)s") % {"number": self.number}
+        return self.submission.group.name
 
     @property
     def status(self) -> str:

@@ -482,12 +482,15 @@ def grade_get_for_member(*, grade_id: int, user: User) -> Grade:
     return grade
 
 
-def student_editions_with_grades(*, user: User) -> QuerySet[Edition]:
-    return (
-        Edition.objects.filter(memberships__user=user, memberships__role=Membership.Role.STUDENT)
-        .select_related("course")
-        .order_by("-slug")
+def student_editions(*, user: User, slug: str | None = None) -> QuerySet[Edition]:
+    """The editions ``user`` studies in (only ``slug`` if given), newest slug first, with
+    their course: the pages of the student's grades and planner APIs."""
+    editions = Edition.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.STUDENT
     )
+    if slug:
+        editions = editions.filter(slug=slug)
+    return editions.select_related("course").order_by("-slug")
 
 
 # --- staff ----------------------------------------------------------------------------------

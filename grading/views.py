@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config import csv_safe
@@ -60,7 +61,7 @@ def regrade_request(request, slug, grade_id):
         text = exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
         messages.error(request, text)
     else:
-        messages.success(request, "Your regrade request is sent to the graders.")
+        messages.success(request, _("Your regrade request is sent to the graders."))
     return redirect("grading:mine", slug=edition.slug)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Forbidden
 
 
 class SubmissionRefused(ApplicationError):
@@ -15,8 +15,7 @@ class SubmissionRefused(ApplicationError):
     code = "refused"
 
 
-class DeadlinePassed(SubmissionRefused):
-    status_code = 403
+class DeadlinePassed(SubmissionRefused, Forbidden):
     code = "deadline_passed"
 
     def __init__(self, message: str, *, deadline: dt.datetime, official_time: dt.datetime):
@@ -31,8 +30,7 @@ class DeadlinePassed(SubmissionRefused):
         }
 
 
-class NotAllowed(SubmissionRefused):
-    status_code = 403
+class NotAllowed(SubmissionRefused, Forbidden):
     code = "not_allowed"
 
 
@@ -53,7 +51,6 @@ class TryLater(SubmissionRefused):
 class ChecksBusy(TryLater):
     """This process checks as many files as it may (docs/file-checks.md)."""
 
-    status_code = 503
     code = "checks_busy"
 
 

@@ -12,7 +12,10 @@ created (unique per user). A request that arrives with a key already used is a r
 
 ``submission_create`` looks the key up twice: before any work (so a retry costs one query
 and no file check), and again while it holds the group's row lock, which a concurrent retry
-of the same request waits for; the unique constraint is the last guard.
+of the same request waits for. The unique constraint is the last guard, for the requests
+that lock does not hold back (the same user's key sent at the same instant for their group
+in another edition): ``save_once`` inserts in a savepoint and answers the loser as a retry
+is answered, never with the database's error.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import hashlib
 import re
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from assignments.models import Assignment
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 
 from .models import Submission
 
@@ -33,8 +37,7 @@ _KEY = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 FORM_PREFIX = "form:"  # the upload form's tokens, apart from API clients' keys
 
 
-class IdempotencyKeyReused(ApplicationError):
-    status_code = 409
+class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
@@ -78,3 +81,22 @@ def replay(*, user: User, assignment: Assignment, key: str, sha256: str) -> Subm
         )
     previous.replayed = True
     return previous
+
+
+def save_once(submission: Submission, *, sha256: str) -> Submission | None:
+    """Insert the new ``submission``: None once it is stored, or the answer to the request
+    that stored its key first (its version, or ``IdempotencyKeyReused``), with nothing of
+    this one written. Precondition: the caller's transaction is open (this is a savepoint)."""
+    try:
+        with transaction.atomic():  # a refused INSERT leaves the caller's transaction usable
+            submission.save()
+    except IntegrityError:
+        # Under READ COMMITTED the INSERT waited for the other transaction and failed once it
+        # committed, so the lookup that follows sees its row.
+        key = submission.idempotency_key
+        user, assignment = submission.submitted_by, submission.assignment
+        found = replay(user=user, assignment=assignment, key=key, sha256=sha256) if key else None
+        if found is None:
+            raise  # another constraint: not a retry
+        return found
+    return None

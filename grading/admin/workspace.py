@@ -19,6 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
@@ -82,7 +84,8 @@ def queue_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "admin/grading/queue.html",
         _context(
             request,
-            f"Grading: {assignment.title} — {assignment.edition.slug}",
+            _("Grading: %(title)s — %(slug)s")
+            % {"title": assignment.title, "slug": assignment.edition.slug},
             assignment=assignment,
             edition=assignment.edition,
             queue=queue,
@@ -110,7 +113,15 @@ def queue_split_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{n} hand-ins assigned to the edition's TAs.")
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s hand-in assigned to the edition's TAs.",
+                "%(n)s hand-ins assigned to the edition's TAs.",
+                n,
+            )
+            % {"n": n},
+        )
     return redirect(queue_url(assignment.pk))
 
 
@@ -163,7 +174,7 @@ def _save(user: User, workspace: queue_selectors.Workspace, form: WorkspaceForm)
             )
         if data.get("action") == "release":
             if saved.score is None:
-                raise ValidationError("Give every rubric item its points before releasing.")
+                raise ValidationError(_("Give every rubric item its points before releasing."))
             services.grade_release(actor=user, assignment=assignment, via=VIA, grade_ids=[saved.pk])
     return saved
 
@@ -241,16 +252,16 @@ def _members(submission) -> list[str]:
 def _after_save(request: HttpRequest, workspace, action: str) -> HttpResponse:
     label = workspace.row.label
     if action == "release":
-        messages.success(request, f"{label}: saved and released.")
+        messages.success(request, _("%(label)s: saved and released.") % {"label": label})
         return redirect(workspace_url(workspace.submission.pk))
     if action == "next":
         following = workspace.queue.next_to_grade(workspace.index)
-        messages.success(request, f"{label}: saved.")
+        messages.success(request, _("%(label)s: saved.") % {"label": label})
         if following is None:
-            messages.info(request, "Every hand-in of this assignment is graded.")
+            messages.info(request, _("Every hand-in of this assignment is graded."))
             return redirect(queue_url(workspace.submission.assignment_id))
         return redirect(workspace_url(following.submission.pk))
-    messages.success(request, f"{label}: draft saved.")
+    messages.success(request, _("%(label)s: draft saved.") % {"label": label})
     return redirect(workspace_url(workspace.submission.pk))
 
 
@@ -275,7 +286,8 @@ def release_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "admin/grading/release.html",
         _context(
             request,
-            f"Release the grades of {assignment.title} — {assignment.edition.slug}",
+            _("Release the grades of %(title)s — %(slug)s")
+            % {"title": assignment.title, "slug": assignment.edition.slug},
             assignment=assignment,
             edition=assignment.edition,
             preview=preview,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assignments.models import Assignment
@@ -98,10 +99,13 @@ def grade_save(
     if expected_revision is not None:
         current = grade.revision if grade is not None else 0
         if current != expected_revision:
-            who = grade.grader.display_name if grade is not None and grade.grader else "someone"
+            who = grade.grader.display_name if grade is not None and grade.grader else _("someone")
             raise GradeConflict(
-                f"This grade was saved by someone else (last grader: {who}) after you opened "
-                "it. Nothing was saved: reload the page to see it, then grade again."
+                _(
+                    "This grade was saved by someone else (last grader: %(who)s) after you "
+                    "opened it. Nothing was saved: reload the page to see it, then grade again."
+                )
+                % {"who": who}
             )
     existing: dict[int, Decimal] = {}
     if grade is not None:
@@ -212,7 +216,7 @@ def grade_override_set(
             raise ValidationError({"reason": "Say why this member's mark differs."})
         if score < 0 or score > grade.assignment.max_score:
             raise ValidationError(f"Score: {score} is outside 0–{num(grade.assignment.max_score)}.")
-        override, _ = GradeOverride.objects.update_or_create(
+        override, _created = GradeOverride.objects.update_or_create(
             grade=grade,
             student=student,
             defaults={"score": score, "reason": reason.strip(), "set_by": actor},

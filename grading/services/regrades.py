@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.links import absolute_url
@@ -38,24 +39,27 @@ def regrade_request_create(
     now = now or timezone.now()
     message = (message or "").strip()
     if not message:
-        raise ValidationError("Say what the grader should look at again.")
+        raise ValidationError(_("Say what the grader should look at again."))
     grade = (
         Grade.objects.select_for_update(of=("self",))
         .select_related("assignment__edition")
         .get(pk=grade.pk)
     )
     if not grade.is_released:
-        raise RegradeNotAllowed("This grade is not released yet.")
+        raise RegradeNotAllowed(_("This grade is not released yet."))
     end = regrade_window_end(grade)
     assert end is not None  # released
     if now >= end:
         local = timeutils.to_local(end, grade.assignment.edition.timezone)
         raise RegradeWindowClosed(
-            f"Regrade requests for {grade.assignment.title} closed on "
-            f"{local:%Y-%m-%d %H:%M} ({local.tzname()})."
+            _("Regrade requests for %(title)s closed on %(when)s.")
+            % {
+                "title": grade.assignment.title,
+                "when": f"{local:%Y-%m-%d %H:%M} ({local.tzname()})",
+            }
         )
     if RegradeRequest.objects.filter(grade=grade, status=RegradeRequest.Status.OPEN).exists():
-        raise RegradeAlreadyOpen("A regrade request for this grade is already open.")
+        raise RegradeAlreadyOpen(_("A regrade request for this grade is already open."))
     return RegradeRequest.objects.create(
         grade=grade, requested_by=actor, message=message[:5000], score_before=grade.score
     )
@@ -77,14 +81,14 @@ def regrade_request_answer(
     the group is e-mailed after commit."""
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError("Write an answer to the regrade request.")
+        raise ValidationError(_("Write an answer to the regrade request."))
     request = (
         RegradeRequest.objects.select_for_update(of=("self",))
         .select_related("grade__assignment", "grade__group")
         .get(pk=request.pk)
     )
     if request.status != RegradeRequest.Status.OPEN:
-        raise ValidationError("This regrade request is already answered.")
+        raise ValidationError(_("This regrade request is already answered."))
     grade = request.grade
     before = grade.score
     if score not in (None, "") or rubric is not None or feedback is not None:

@@ -1,47 +1,26 @@
 """The README parser and renderer: plain tests, no database."""
 
-import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from agenda import readme_format as fmt
 from agenda.readme_format import parse_readme, render_readme
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "readmes"
-
-
-def _read(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
+from tests.agenda.readmes import fixture_text, without_lines
 
 
 def _links(entry):
     return [(link.kind, link.label) for link in entry.all_links()]
 
 
-def _without_lines(readme):
-    """The parsed data with the source line numbers cleared (they differ after a render)."""
-    data = dataclasses.asdict(readme)
-
-    def clear(value):
-        if isinstance(value, dict):
-            return {k: clear(v) for k, v in value.items() if k != "line"}
-        if isinstance(value, list):
-            return [clear(v) for v in value]
-        return value
-
-    return clear(data)
-
-
 @pytest.fixture(scope="module")
 def readme_2023():
-    return parse_readme(_read("info8010-2023.md"))
+    return parse_readme(fixture_text("info8010-2023.md"))
 
 
 @pytest.fixture(scope="module")
 def quirks():
-    return parse_readme(_read("quirks.md"))
+    return parse_readme(fixture_text("quirks.md"))
 
 
 def test_2023_readme_has_no_problems_and_reads_the_header(readme_2023):
@@ -229,7 +208,7 @@ def test_homework_due_date_with_ordinal_suffix(quirks):
 
 
 def test_unreadable_rows_are_reported_with_their_line_numbers():
-    readme = parse_readme(_read("broken.md"))
+    readme = parse_readme(fixture_text("broken.md"))
     assert [p.line for p in readme.problems] == [12, 13]
     assert "Februry" in readme.problems[0].message
     # The readable rows around them are still read.
@@ -327,16 +306,16 @@ def test_january_date_of_a_fall_term_is_in_the_next_year():
 
 @pytest.mark.parametrize("name", ["info8010-2023.md", "quirks.md"])
 def test_render_then_parse_reads_back_the_same_data(name):
-    first = parse_readme(_read(name))
+    first = parse_readme(fixture_text(name))
     rendered = render_readme(first)
     second = parse_readme(rendered)
     assert second.problems == []
-    assert _without_lines(second) == _without_lines(first)
+    assert without_lines(second) == without_lines(first)
     assert render_readme(second) == rendered
 
 
 def test_render_keeps_the_2023_text_up_to_whitespace():
-    original = _read("info8010-2023.md")
+    original = fixture_text("info8010-2023.md")
     rendered = render_readme(parse_readme(original))
 
     def squash(text):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from agenda.readme_services import ReadmeImportError, readme_export, readme_import
+from agenda.readme_export import readme_export
+from agenda.readme_services import ReadmeImportError, readme_import
 from assignments.models import Assignment, Paper
 from courses.models import (
     Edition,

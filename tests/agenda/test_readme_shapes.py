@@ -5,10 +5,8 @@ shapes.md one synthetic README with each shape other editions use, hostile-urls.
 that a browser would run.
 """
 
-import dataclasses
 import datetime as dt
 import string
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,31 +15,14 @@ from hypothesis import strategies as st
 from agenda import readme_format as fmt
 from agenda.readme_format import parse_readme, render_readme
 from config.validators import link_url_problem
+from tests.agenda.readmes import fixture_text, without_lines
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "readmes"
 EDITIONS = ["info8010-2022.md", "info8010-2023.md", "info8010-2024.md", "quirks.md", "shapes.md"]
-
-
-def _read(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def _without_lines(readme):
-    data = dataclasses.asdict(readme)
-
-    def clear(value):
-        if isinstance(value, dict):
-            return {k: clear(v) for k, v in value.items() if k != "line"}
-        if isinstance(value, list):
-            return [clear(v) for v in value]
-        return value
-
-    return clear(data)
 
 
 @pytest.fixture(scope="module")
 def shapes():
-    return parse_readme(_read("shapes.md"))
+    return parse_readme(fixture_text("shapes.md"))
 
 
 def _item(readme, title):
@@ -50,13 +31,13 @@ def _item(readme, title):
 
 @pytest.mark.parametrize("name", EDITIONS)
 def test_every_edition_reads_with_no_unread_row_and_round_trips(name):
-    first = parse_readme(_read(name))
+    first = parse_readme(fixture_text(name))
     assert first.problems == []
     assert not any(e.unread for e in first.agenda)
     rendered = render_readme(first)
     second = parse_readme(rendered)
     assert second.problems == []
-    assert _without_lines(second) == _without_lines(first)
+    assert without_lines(second) == without_lines(first)
     assert render_readme(second) == rendered
 
 
@@ -127,7 +108,7 @@ def test_deadline_rows_link_their_handout_and_names_map_to_kinds(shapes):
 
 
 def test_reading_deadline_is_found_without_the_hard_deadline_sentence():
-    text = _read("info8010-2023.md").replace("This is a **hard** deadline.", "")
+    text = fixture_text("info8010-2023.md").replace("This is a **hard** deadline.", "")
     readme = parse_readme(text)
     assert readme.problems == []
     reading = next(a for a in readme.assignments if a.kind == "reading_report")
@@ -170,7 +151,7 @@ def test_deadline_names_map_to_assignment_kinds(what, expected):
 
 
 def test_hostile_links_are_refused_with_their_line_numbers():
-    readme = parse_readme(_read("hostile-urls.md"))
+    readme = parse_readme(fixture_text("hostile-urls.md"))
     assert sorted({p.line for p in readme.problems}) == [3, 11, 12, 13, 14, 15, 16, 20, 24]
     assert all(p.unsafe for p in readme.problems)
     messages = " ".join(p.message for p in readme.problems)

@@ -8,6 +8,19 @@ from __future__ import annotations
 
 def workspace_rules(Case, by_role, *, login, admin_login) -> dict:
     LOGIN, ADMIN_LOGIN = login, admin_login
+
+    def staff_only(kwargs: dict, *, get: int = 200, post: int | None = None) -> list:
+        """A workspace route: the edition's staff get ``get`` (and ``post`` for an empty
+        POST), staff of other editions 404 unless the method is refused first (405)."""
+        elsewhere = 405 if get == 405 else 404
+        cases = [Case(by_role(ADMIN_LOGIN, ta_elsewhere=elsewhere, ta=get, instructor=get), kwargs)]
+        if post is not None:
+            staff = {"ta_elsewhere": 404, "ta": post, "instructor": post}
+            cases.append(
+                Case(by_role(ADMIN_LOGIN, **staff), kwargs, method="post", data=lambda w: {})
+            )
+        return cases
+
     return {
         # Regrade requests: a member of the group whose grade is released, nobody else.
         "grading-api:regrade-request-create": [
@@ -43,40 +56,8 @@ def workspace_rules(Case, by_role, *, login, admin_login) -> dict:
             Case(by_role(404, ta=200, instructor=200), {"pk": "sub_a.pk", "number": "=1"}),
         ],
         # The grading workspace (admin views): the edition's staff; other staff 404.
-        "grading-admin:queue": [
-            Case(
-                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
-                {"assignment_id": "homework.pk"},
-            )
-        ],
-        "grading-admin:split": [
-            Case(
-                by_role(ADMIN_LOGIN, ta_elsewhere=405, ta=405, instructor=405),
-                {"assignment_id": "homework.pk"},
-            ),
-            Case(
-                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=302, instructor=302),
-                {"assignment_id": "homework.pk"},
-                method="post",
-                data=lambda w: {},
-            ),
-        ],
-        "grading-admin:workspace": [
-            Case(
-                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
-                {"submission_id": "sub_a.pk"},
-            )
-        ],
-        "grading-admin:release": [
-            Case(
-                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
-                {"assignment_id": "homework.pk"},
-            ),
-            Case(
-                by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=302, instructor=302),
-                {"assignment_id": "homework.pk"},
-                method="post",
-                data=lambda w: {},
-            ),
-        ],
+        "grading-admin:queue": staff_only({"assignment_id": "homework.pk"}),
+        "grading-admin:split": staff_only({"assignment_id": "homework.pk"}, get=405, post=302),
+        "grading-admin:workspace": staff_only({"submission_id": "sub_a.pk"}),
+        "grading-admin:release": staff_only({"assignment_id": "homework.pk"}, post=302),
     }

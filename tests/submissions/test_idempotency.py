@@ -9,7 +9,10 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from config import storage
+from submissions import idempotency
 from submissions.models import Submission
+from tests.factories import AssignmentFactory, SubmissionFactory
 from tests.submissions.conftest import pdf_upload
 
 BEFORE = dt.datetime(2023, 3, 6, 12, 0, tzinfo=dt.UTC)
@@ -129,3 +132,44 @@ def test_a_used_form_sent_again_with_another_file_is_refused(client, homework, g
     assert again.status_code == 409
     assert "already used to hand in version 1" in again.content.decode()
     assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("other_assignment", "status", "code"),
+    [(False, 200, None), (True, 409, "idempotency_key_reused")],
+    ids=["same-hand-in", "other-assignment"],
+)
+def test_a_key_stored_by_a_simultaneous_request_is_answered_as_a_retry_not_a_500(
+    api, edition, homework, group, alice, monkeypatch, other_assignment, status, code
+):
+    # The race of tests/submissions/test_concurrency.py, made deterministic: the other
+    # request commits its version with the key after this one's locked lookup found nothing,
+    # while this one stores its file; its INSERT then meets the unique key.
+    assignment = AssignmentFactory(edition=edition, number=2) if other_assignment else homework
+    save, saved = storage.save_or_unavailable, []
+
+    def save_as_the_other_request_commits(store, *args, **kwargs):
+        SubmissionFactory(
+            assignment=assignment,
+            group=group,
+            submitted_by=alice,
+            sha256=idempotency.upload_sha256(pdf_upload()),
+            idempotency_key="k-1",
+        )
+        saved.append((store, save(store, *args, **kwargs)))
+        return saved[-1][1]
+
+    monkeypatch.setattr(storage, "save_or_unavailable", save_as_the_other_request_commits)
+    with time_machine.travel(BEFORE, tick=False):
+        response = hand_in(api, homework, pdf_upload(), key="k-1")
+    assert response.status_code == status, response.content
+    [(store, name)] = saved
+    assert not store.exists(name)  # this request's file was removed
+    assert not Submission.objects.filter(file=name).exists()  # and no row of it stands
+    if code:
+        # (The other request's row was written in this one's transaction, so it went too.)
+        assert response.json()["code"] == code
+    else:
+        assert response["Idempotent-Replayed"] == "true"
+        assert response.json()["submission_id"] == Submission.objects.get().pk

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assignments.models import Assignment
-from submissions import services
+from submissions import filechecks, services
 from submissions.errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from submissions.models import Submission
 from tests.factories import PaperFactory
@@ -308,7 +308,7 @@ def test_a_late_hand_in_is_refused_before_its_file_is_parsed(homework, group, al
     def parse(**kwargs):
         raise AssertionError("the file of a late hand-in was parsed")
 
-    monkeypatch.setattr(services.filechecks, "check_file", parse)
+    monkeypatch.setattr(filechecks, "check_file", parse)
     with time_machine.travel(HW1_DEADLINE, tick=False):
         with pytest.raises(DeadlinePassed) as refused:
             services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
@@ -322,14 +322,14 @@ def test_on_time_on_arrival_but_late_at_the_group_lock_is_refused(
 ):
     """The check on arrival is a shortcut; the lock time decides
     (docs/decisions/0002-deadline-rule.md)."""
-    check_file = services.filechecks.check_file
+    check_file = filechecks.check_file
     with time_machine.travel(HW1_DEADLINE - US, tick=False) as traveller:
 
         def slow_check(**kwargs):
             traveller.move_to(HW1_DEADLINE)
             return check_file(**kwargs)
 
-        monkeypatch.setattr(services.filechecks, "check_file", slow_check)
+        monkeypatch.setattr(filechecks, "check_file", slow_check)
         with pytest.raises(DeadlinePassed) as refused:
             services.submission_create(user=alice, assignment=homework, upload=pdf_upload())
     assert refused.value.official_time == HW1_DEADLINE

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agenda.readme_services import readme_export
+from agenda.readme_export import readme_export
 from courses.models import Edition
 
 
