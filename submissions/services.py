@@ -27,7 +27,7 @@ from config import generations, storage
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
 
-from . import check_bounds, deadlines, filechecks, idempotency, receipts
+from . import check_bounds, deadlines, filechecks, idempotency, receipts, signals
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .models import (
     CalendarFeedToken,
@@ -516,6 +516,8 @@ def submission_create(
             generations.invalidate(groups=[group.pk])
             _enqueue_receipt_email(submission)
             _enqueue_page_previews(submission)
+            # The apps above (the autograder) queue their work on commit.
+            signals.submission_created.send(sender=Submission, submission=submission)
     except BaseException:
         if stored_name:
             Submission.file.field.storage.delete(stored_name)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "agenda",
     "submissions",
     "grading",
+    "autograder",
     "demo",
 ]
 
@@ -323,6 +324,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Queues: the autograder's runs are long and CPU-bound; they have a queue (and workers) of
+# their own, so receipts and reminders never wait behind them
+# (docs/decisions/0021-autograder.md). A worker for it: celery -A config worker -Q autograde.
+CELERY_TASK_ROUTES = {
+    "autograder.tasks.autograde_submission": {"queue": "autograde"},
+}
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lectern <lectern@localhost>")
@@ -435,3 +443,11 @@ LECTERN_FILE_CHECK_BYTES_PER_PROCESS = env.int(
 )
 LECTERN_FILE_CHECK_WAIT_SECONDS = env.float("LECTERN_FILE_CHECK_WAIT_SECONDS", default=10.0)
 LECTERN_FILE_CHECK_RETRY_AFTER = env.int("LECTERN_FILE_CHECK_RETRY_AFTER", default=10)
+# The autograder (docs/autograder.md): where `manage.py autograder_env create` builds the
+# environments the sandbox uses read-only; with in-process tasks (the embedded default),
+# runs go to background threads of the web process, at most this many at once.
+LECTERN_AUTOGRADER_ENV_DIR = env.path(
+    "LECTERN_AUTOGRADER_ENV_DIR", default=VAR_DIR / "autograder-envs"
+)
+LECTERN_AUTOGRADE_IN_THREAD = env.bool("LECTERN_AUTOGRADE_IN_THREAD", default=True)
+LECTERN_AUTOGRADE_THREADS = env.int("LECTERN_AUTOGRADE_THREADS", default=1)

@@ -61,6 +61,13 @@ def workspace_rules(Case, by_role, *, login, admin_login) -> dict:
                 data=lambda w: {},
             ),
         ],
+        # The autograder's results on a hand-in: its group and the edition's staff (API).
+        "autograder-api:submission-autograde": [
+            Case(
+                by_role(404, anonymous=401, member=200, ta=200, instructor=200),
+                {"pk": "sub_a.pk"},
+            )
+        ],
         "grading-admin:workspace": [
             Case(
                 by_role(ADMIN_LOGIN, ta_elsewhere=404, ta=200, instructor=200),
