@@ -177,7 +177,7 @@ def handin_latency() -> dict:
                 "from accounts.models import User; from assignments.models import Assignment; "
                 "a = Assignment.objects.get(edition__slug='info8010-demo', title='Homework 2'); "
                 "print(json.dumps({'assignment': a.pk, 'tokens': [t(user=u).key for u in "
-                "User.objects.filter(email__in=['student1@demo.test', 'student3@demo.test'])]}))",
+                "User.objects.filter(email__in=['student1@demo.test', 'student4@demo.test'])]}))",
             )
             .strip()
             .splitlines()[-1]
