@@ -20,9 +20,9 @@ django.setup()
 
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from accounts.services import api_token_create  # noqa: E402
 from assignments.models import Assignment  # noqa: E402
 from courses.models import Course, Edition, Membership  # noqa: E402
 from submissions.models import GroupMembership, StudentGroup  # noqa: E402
@@ -61,7 +61,7 @@ def main(out: Path) -> None:
         Membership.objects.get_or_create(edition=edition, user=user, role=Membership.Role.STUDENT)
         group, _ = StudentGroup.objects.get_or_create(edition=edition, name=f"Flood {i}")
         GroupMembership.objects.get_or_create(group=group, user=user, edition=edition)
-        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+        tokens.append(api_token_create(user=user, name="flood bench").key)
     (out / "tokens.txt").write_text("".join(f"{t}\n" for t in tokens))
     path = reverse("submissions-api:submission-create", kwargs={"pk": assignment.pk})
     (out / "upload_path.txt").write_text(path)

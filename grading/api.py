@@ -4,6 +4,8 @@ final grades for its staff. Unreleased marks never leave through here."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import PageNumberPagination
@@ -17,7 +19,7 @@ from config.parsers import BoundedJSONParser
 from courses import permissions as scoping
 from courses.models import Edition
 
-from . import engine, planner, selectors, services
+from . import engine, planner, planner_cache, selectors, services
 from .models import FinalGrade, MarkChange
 from .serializers import (
     ExamMarkInputSerializer,
@@ -242,10 +244,31 @@ class PlannerApi(PersonalApiMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         user = request.user
-        page = self.paginate_queryset(self.get_queryset())
-        planned = planner.planner_for_student(user=user, editions=list(page or []))
-        body = [_planner_payload(entry, request) for entry in planned]
-        return self.get_paginated_response(self.get_serializer(body, many=True).data)
+        editions = list(self.paginate_queryset(self.get_queryset()) or [])
+        groups = planner.groups_of(user=user, editions=editions)
+        now = timezone.now()
+        found = planner_cache.lookup(
+            user_id=user.pk,
+            variant="|".join(
+                [request.scheme, request.get_host(), get_language(), request.GET.urlencode()]
+            ),
+            edition_slugs=[e.slug for e in editions],
+            group_ids=list(groups.values()),
+            now=now,
+        )
+        data = found.data
+        if data is None:
+            planned = planner.planner_for_student(
+                user=user, editions=editions, now=now, groups=groups
+            )
+            body = [_planner_payload(entry, request) for entry in planned]
+            data = self.get_serializer(body, many=True).data
+            planner_cache.store(
+                found=found,
+                data=data,
+                valid_until=planner_cache.valid_until(planned=planned, now=now),
+            )
+        return self.get_paginated_response(data)
 
 
 _SENTINEL = 987654321

@@ -64,19 +64,30 @@ class PlannerEdition:
     upcoming_lectures: list[Lecture]
 
 
+def groups_of(*, user: User, editions: list[Edition]) -> dict[int, int]:
+    """The group of ``user`` in each of ``editions`` that has one: edition id -> group id."""
+    return dict(
+        GroupMembership.objects.filter(
+            user=user, edition_id__in=[e.pk for e in editions]
+        ).values_list("edition_id", "group_id")
+    )
+
+
 def planner_for_student(
-    *, user: User, editions: list[Edition], now: dt.datetime | None = None
+    *,
+    user: User,
+    editions: list[Edition],
+    now: dt.datetime | None = None,
+    groups: dict[int, int] | None = None,
 ) -> list[PlannerEdition]:
-    """The planner of ``user`` for ``editions`` (a page of theirs, loaded with ``course``)."""
+    """The planner of ``user`` for ``editions`` (a page of theirs, loaded with ``course``);
+    ``groups`` is ``groups_of(user, editions)`` when the caller has read it already."""
     now = now or timezone.now()
     ids = [e.pk for e in editions]
     if not ids:
         return []
-    groups = dict(
-        GroupMembership.objects.filter(user=user, edition_id__in=ids).values_list(
-            "edition_id", "group_id"
-        )
-    )
+    if groups is None:
+        groups = groups_of(user=user, editions=editions)
     group_ids = list(groups.values())
     assignments = list(
         Assignment.objects.filter(edition_id__in=ids).order_by("due_date", "due_time", "position")

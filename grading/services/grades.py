@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assignments.models import Assignment
-from config import claims
+from config import claims, generations
 from config.links import absolute_url
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
@@ -176,6 +176,7 @@ def grade_save(
         before=before,
         after=after,
     )
+    generations.invalidate(groups=[group.pk])  # the group's planner shows its status
     if grade.is_released and before is not None and before != after:
         edition_id = assignment.edition_id
         recompute_after_commit(edition_id)
@@ -229,6 +230,7 @@ def grade_override_set(
         before=before,
         after=after,
     )
+    generations.invalidate(groups=[grade.group_id])
     if change is not None and grade.is_released:
         edition_id = grade.assignment.edition_id
         recompute_after_commit(edition_id)
@@ -282,6 +284,7 @@ def grade_release(
         )
         for g in drafts
     )
+    generations.invalidate(groups=[g.group_id for g in drafts])
     if ids:
         assignment_id, edition_id = assignment.pk, assignment.edition_id
         from ..tasks import send_grade_released_emails  # the tasks module imports the services
