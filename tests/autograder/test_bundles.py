@@ -107,3 +107,26 @@ def test_the_results_api_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         body = client.get(url, headers={"authorization": f"Bearer {token}"}).json()
     assert body["status"] == "done" and body["tests"][0]["name"] == "test_a"
+
+
+def test_the_admin_action_runs_the_bundle_again_on_every_latest_hand_in(
+    admin_client, plain_bundle, group, other_group, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from autograder.models import AutogradeRun
+    from tests.factories import SubmissionFactory
+
+    assignment = plain_bundle.assignment
+    SubmissionFactory(assignment=assignment, group=group, version=1)
+    latest = SubmissionFactory(assignment=assignment, group=group, version=2)
+    other = SubmissionFactory(assignment=assignment, group=other_group, version=1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            reverse("admin:autograder_graderbundle_changelist"),
+            {"action": "rerun_all", "_selected_action": [plain_bundle.pk]},
+        )
+    assert response.status_code == 302
+    queued = AutogradeRun.objects.filter(status="queued")
+    assert sorted(queued.values_list("submission_id", flat=True)) == sorted([latest.pk, other.pk])
+    assert len(callbacks) == 2  # each run starts once the action's transaction commits
