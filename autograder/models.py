@@ -1,6 +1,6 @@
 """An assignment's grader bundle (tests, environment, limits, when students see results) and
 the runs of it on hand-ins, one or more per submission version
-(docs/decisions/0021-autograder.md)."""
+(docs/decisions/0022-autograder.md)."""
 
 from __future__ import annotations
 

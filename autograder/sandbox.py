@@ -2,7 +2,7 @@
 private temporary directory, kernel-enforced limits, killed at the wall-time limit.
 
 Pure: no ORM. ``run`` takes bytes and settings and returns an ``Outcome``; the services
-store it (docs/decisions/0021-autograder.md).
+store it (docs/decisions/0022-autograder.md).
 
 The sandbox (``bwrap_command``):
 

@@ -1,5 +1,5 @@
 """Reads of the autograder: a hand-in's latest run and whether its viewer may see the
-results yet (docs/decisions/0021-autograder.md)."""
+results yet (docs/decisions/0022-autograder.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every write of the autograder: saving a bundle, queuing runs (on hand-in, or all again
 after a change), executing one run in the sandbox and storing its results, pre-filling the
-draft grade (docs/decisions/0021-autograder.md)."""
+draft grade (docs/decisions/0022-autograder.md)."""
 
 from __future__ import annotations
 

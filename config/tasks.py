@@ -39,7 +39,7 @@ RETRYING: dict[str, Any] = {
 }
 
 
-def _broker_breaker(url: str):
+def broker_breaker(url: str):
     """The breaker of the broker at ``url``, named without its credentials (it is logged)."""
     parts = urlsplit(url or "")
     return breaker(f"broker {parts.hostname}:{parts.port}")
@@ -62,7 +62,7 @@ def enqueue_on_commit(
         from .celery import app
 
         # In-process (eager) tasks have no broker to skip.
-        broker = None if app.conf.task_always_eager else _broker_breaker(app.conf.broker_url)
+        broker = None if app.conf.task_always_eager else broker_breaker(app.conf.broker_url)
         if broker is not None and not broker.allow():
             logger.warning("%s%s not queued: the broker failed a moment ago", task.name, args)
         else:

@@ -16,7 +16,7 @@ from config.links import absolute_for
 from config.uploads import RecordingMultiPartApiParser, client_file_name
 from courses.models import Membership
 
-from . import check_bounds, idempotency, selectors, services
+from . import check_bounds, hand_in_metrics, idempotency, selectors, services
 from .errors import SubmissionRefused, TryLater
 from .models import CalendarFeedToken, GroupMembership, Submission
 from .serializers import (
@@ -134,39 +134,44 @@ class SubmissionCreateApi(PersonalApiMixin, APIView):
     )
     def post(self, request, pk):
         assignment = selectors.assignment_get_for_user(assignment_id=pk, user=request.user)
-        key = request.headers.get("Idempotency-Key")
-        if key is not None:
-            idempotency.key_valid(key)
-        # The turn to be checked is taken before the upload is read, sized by Content-Length:
-        # a refusal (busy, too many hand-ins) costs no parsing of a 19 MB body.
-        limit = assignment.max_file_mb * 1024 * 1024
-        declared = request.META.get("CONTENT_LENGTH") or ""
-        size = int(declared) if declared.isdigit() else limit
-        if size > limit + check_bounds.FORM_OVERHEAD_BYTES:
-            if size <= 4 * limit:  # an honest mistake gets its answer (see below)
-                check_bounds.discard_body(request._request)
-            raise SubmissionRefused(
-                f"The upload is {size / 1048576:.1f} MB; the limit is {assignment.max_file_mb} MB.",
-                code="too_large",
-            )
-        try:
-            with check_bounds.hand_in_turn(user_id=request.user.pk, size=size):
-                serializer = SubmissionInputSerializer(data=request.data)
-                serializer.is_valid(raise_exception=True)
-                submission = services.submission_create(
-                    user=request.user,
-                    assignment=assignment,
-                    upload=serializer.validated_data["file"],
-                    paper_id=serializer.validated_data.get("paper"),
-                    client_name=client_file_name(request, serializer.validated_data["file"]),
-                    idempotency_key=key or "",
+        # Refusals before the service (its own are counted by it): once each, by code.
+        with hand_in_metrics.outcome_counted():
+            key = request.headers.get("Idempotency-Key")
+            if key is not None:
+                idempotency.key_valid(key)
+            # The turn to be checked is taken before the upload is read, sized by
+            # Content-Length: a refusal (busy, too many hand-ins) costs no parsing of a 19 MB
+            # body.
+            limit = assignment.max_file_mb * 1024 * 1024
+            declared = request.META.get("CONTENT_LENGTH") or ""
+            size = int(declared) if declared.isdigit() else limit
+            if size > limit + check_bounds.FORM_OVERHEAD_BYTES:
+                if size <= 4 * limit:  # an honest mistake gets its answer (see below)
+                    check_bounds.discard_body(request._request)
+                raise SubmissionRefused(
+                    f"The upload is {size / 1048576:.1f} MB; "
+                    f"the limit is {assignment.max_file_mb} MB.",
+                    code="too_large",
                 )
-        except TryLater:
-            # Refused before the body was read: read (and drop) it before answering. A server
-            # that answers while the client still sends resets the connection under it, and
-            # the client sees that instead of Retry-After. Reading costs far less than parsing.
-            check_bounds.discard_body(request._request)
-            raise
+            try:
+                with check_bounds.hand_in_turn(user_id=request.user.pk, size=size):
+                    serializer = SubmissionInputSerializer(data=request.data)
+                    serializer.is_valid(raise_exception=True)
+                    submission = services.submission_create(
+                        user=request.user,
+                        assignment=assignment,
+                        upload=serializer.validated_data["file"],
+                        paper_id=serializer.validated_data.get("paper"),
+                        client_name=client_file_name(request, serializer.validated_data["file"]),
+                        idempotency_key=key or "",
+                    )
+            except TryLater:
+                # Refused before the body was read: read (and drop) it before answering. A
+                # server that answers while the client still sends resets the connection under
+                # it, and the client sees that instead of Retry-After. Reading costs far less
+                # than parsing.
+                check_bounds.discard_body(request._request)
+                raise
         receipt = services.submission_receipt(submission=submission)
         data = {
             **ReceiptSerializer(receipt).data,

@@ -23,11 +23,19 @@ from django.utils.translation import ngettext
 from accounts import services as account_services
 from accounts.models import User
 from assignments.models import Assignment, Paper
-from config import generations, storage
+from config import generations, metrics, storage
 from config.tasks import enqueue_on_commit
 from courses.models import Edition, Membership
 
-from . import check_bounds, deadlines, filechecks, idempotency, receipts, signals
+from . import (
+    check_bounds,
+    deadlines,
+    filechecks,
+    hand_in_metrics,
+    idempotency,
+    receipts,
+    signals,
+)
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .models import (
     CalendarFeedToken,
@@ -417,6 +425,7 @@ def _check_eligibility(
     return group, paper
 
 
+@hand_in_metrics.counted
 def submission_create(
     *,
     user: User,
@@ -461,11 +470,12 @@ def submission_create(
     with check_bounds.hand_in_turn(user_id=user.pk, size=size):
         upload.seek(0)
         try:
-            checked = filechecks.check_file(
-                name=client_name if client_name is not None else (upload.name or ""),
-                data=upload.read(rules.max_bytes + 1),
-                rules=rules,
-            )
+            with metrics.file_check_timed(rejected=filechecks.FileRejected):
+                checked = filechecks.check_file(
+                    name=client_name if client_name is not None else (upload.name or ""),
+                    data=upload.read(rules.max_bytes + 1),
+                    rules=rules,
+                )
         except filechecks.FileRejected as exc:
             raise SubmissionRefused(exc.message, code=exc.code) from exc
 

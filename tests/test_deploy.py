@@ -180,14 +180,96 @@ def _dockerfile_env(dockerfile: str, name: str) -> str:
     return match.group(1)
 
 
+def _workers(compose: dict) -> dict[str, dict]:
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if _command(service).startswith("celery -A config worker")
+    }
+
+
+def _worker_queues(service: dict) -> set[str]:
+    queues = set()
+    for argument in _command(service).split():
+        if argument.startswith(("--queues=", "-Q=")):
+            queues.update(argument.split("=", 1)[1].split(","))
+    return queues
+
+
+def _app_services(compose: dict) -> list[str]:
+    """Every service that runs Lectern: web, the workers, beat."""
+    return ["web", "beat", *_workers(compose)]
+
+
 def test_compose_declares_the_full_stack(compose):
     services = compose["services"]
-    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    assert {"web", "beat", "db", "redis", "proxy", "storage"} <= set(services)
+    assert _workers(compose)
     for name, service in services.items():
         assert service.get("image") or service.get("build"), f"{name} has no image or build"
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"].split(":")[0] == "redis"
     assert services["redis"]["image"].split(":")[1].startswith("7")
+
+
+def test_web_scales_behind_the_proxy_that_is_the_only_published_port(compose):
+    services = compose["services"]
+    web = services["web"]
+    # `docker compose up --scale web=3`: a fixed host port or a container name would clash.
+    assert "ports" not in web and "container_name" not in web
+    assert str(web["environment"]["TRUSTED_PROXY_COUNT"]) == "1"
+    proxy = services["proxy"]
+    assert proxy["ports"]
+    assert "web" in _waits_for_healthy(proxy)
+    published = [name for name, service in services.items() if service.get("ports")]
+    assert published == ["proxy"]
+    config = next(v for v in proxy["volumes"] if "deploy/nginx" in v)
+    nginx = (BASE_DIR / config.split(":")[0]).read_text()
+    # Forwards to every web container and sets the headers TRUSTED_PROXY_COUNT=1 relies on.
+    assert "proxy_pass http://$lectern_web" in nginx and "web:8000" in nginx
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in nginx
+    assert "X-Forwarded-Proto https" in nginx
+    assert "location = /metrics" in nginx
+
+
+def test_each_queue_has_its_own_worker_service_and_there_is_one_beat(compose):
+    from django.conf import settings
+
+    declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    consumed: list[str] = []
+    for name, service in _workers(compose).items():
+        queues = _worker_queues(service)
+        assert queues, f"{name} names no --queues: it would consume every queue"
+        assert queues <= declared, f"{name} consumes an undeclared queue: {queues - declared}"
+        consumed.extend(queues)
+        hostname = next(a for a in _command(service).split() if a.startswith("--hostname="))
+        assert hostname.split("=", 1)[1].split("@")[0] in " ".join(service["healthcheck"]["test"])
+    assert sorted(consumed) == sorted(declared), "each declared queue, by exactly one service"
+    beats = [
+        n for n, s in compose["services"].items() if _command(s).startswith("celery -A config beat")
+    ]
+    assert beats == ["beat"]
+
+
+def test_app_services_use_the_bucket_of_the_storage_service(compose):
+    services = compose["services"]
+    storage = services["storage"]
+    assert _healthcheck_enabled(storage)
+    bucket = services["storage-bucket"]
+    assert "mc mb" in _command(bucket)
+    assert bucket["depends_on"]["storage"]["condition"] == "service_healthy"
+    for name in _app_services(compose):
+        environment = services[name]["environment"]
+        for variable in (
+            "AWS_STORAGE_BUCKET_NAME",
+            "AWS_S3_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        ):
+            assert environment.get(variable), f"{name} lacks {variable}"
+        assert "storage:9000" in environment["AWS_S3_ENDPOINT_URL"]
+        condition = services[name]["depends_on"]["storage-bucket"]["condition"]
+        assert condition == "service_completed_successfully", name
 
 
 def test_every_service_is_health_checked_or_waits_for_healthy_dependencies(compose):
@@ -203,7 +285,7 @@ def test_app_services_wait_for_db_redis_and_migrations(compose):
     if not migrate_in_web:
         assert "manage.py migrate" in _command(services["migrate"])
         assert services["migrate"].get("restart") == "no"
-    for name in ("web", "worker", "beat"):
+    for name in _app_services(compose):
         assert {"db", "redis"} <= _waits_for_healthy(services[name]), name
         if not migrate_in_web:
             migrate = services[name]["depends_on"]["migrate"]
@@ -214,12 +296,12 @@ def test_commands_run_gunicorn_and_celery_for_this_project(compose, dockerfile):
     services = compose["services"]
     web = _command(services["web"]) or dockerfile.split("\nCMD", 1)[1]
     assert "gunicorn" in web and "config.wsgi" in web
-    assert _command(services["worker"]).startswith("celery -A config worker")
+    assert "--config" not in web  # gunicorn.conf.py is read from the working directory
     assert _command(services["beat"]).startswith("celery -A config beat")
 
 
 def test_app_services_read_the_env_file_and_production_settings(compose, dockerfile):
-    for name in ("web", "worker", "beat"):
+    for name in _app_services(compose):
         service = compose["services"][name]
         env_files = service["env_file"]
         assert ".env" in ([env_files] if isinstance(env_files, str) else env_files), name
@@ -229,17 +311,22 @@ def test_app_services_read_the_env_file_and_production_settings(compose, dockerf
         assert settings_module == "config.settings.production", name
 
 
-def test_volumes_persist_the_database_and_share_uploads_between_web_and_worker(compose, dockerfile):
+def test_volumes_persist_the_database_and_the_bucket_and_no_app_service_keeps_files(compose):
     services = compose["services"]
     declared = set(compose.get("volumes") or {})
     for name, service in services.items():
         assert set(_named_mounts(service)) <= declared, f"{name} mounts an undeclared volume"
-    db_mounts = _named_mounts(services["db"])
-    assert "/var/lib/postgresql/data" in db_mounts.values()
-    media_root = _dockerfile_env(dockerfile, "MEDIA_ROOT")
-    web_media = {v: t for v, t in _named_mounts(services["web"]).items() if t == media_root}
-    worker_media = {v: t for v, t in _named_mounts(services["worker"]).items() if t == media_root}
-    assert web_media and web_media == worker_media
+    assert "/var/lib/postgresql/data" in _named_mounts(services["db"]).values()
+    assert "/data" in _named_mounts(services["storage"]).values()
+    # Uploads are in the bucket: a web container holds nothing another one needs. The
+    # autograder's environments are no one's data (rebuilt by autograder_env create): its
+    # worker keeps them on a volume of its own.
+    for name in _app_services(compose):
+        mounts = _named_mounts(services[name])
+        if name == "worker-autograde":
+            assert mounts == {"autograder-envs": "/data/autograder-envs"}
+        else:
+            assert not mounts, name
 
 
 def test_dockerfile_builds_a_non_root_gunicorn_image_from_the_lock_file(dockerfile):

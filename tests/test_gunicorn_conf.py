@@ -1,5 +1,6 @@
 """gunicorn.conf.py: what every gunicorn started from the project's directory (the image, the
-benchmarks) does after a worker has loaded Django (docs/performance.md, "Latency tails")."""
+benchmarks) does after a worker has loaded Django (docs/performance.md, "Latency tails"), and
+the hooks of Prometheus' multiprocess mode (docs/deployment.md, "Metrics")."""
 
 import gc
 import runpy
@@ -39,3 +40,21 @@ def test_gunicorn_reads_the_file_from_the_projects_directory():
     assert settings["config"] == "./gunicorn.conf.py"
     # gunicorn's own default prints as <PostWorkerInit.post_worker_init()>.
     assert settings["post_worker_init"] == "<post_worker_init()>"
+
+
+def test_gunicorn_empties_the_metrics_folder_at_start_and_marks_dead_workers(tmp_path, monkeypatch):
+    hooks = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_123.db").write_bytes(b"stale")
+    (folder / "gauge_livesum_123.db").write_bytes(b"stale")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    hooks["on_starting"](None)
+    assert list(folder.iterdir()) == []
+
+    class Worker:
+        pid = 123
+
+    (folder / "gauge_livesum_123.db").write_bytes(b"")
+    hooks["child_exit"](None, Worker())
+    assert not (folder / "gauge_livesum_123.db").exists()

@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.breaker import BreakerConnection
 
@@ -32,7 +34,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location"]
+# X-Request-ID: a script can quote it when it reports a failure (config/request_id.py).
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location", "X-Request-ID"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -72,6 +75,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, which the response echoes.
+    "config.request_id.request_id_middleware",
+    # Times everything below, and answers /metrics (to allowed scrapers only) before the
+    # HTTPS redirect and the host check: Prometheus scrapes pods by address, in plain HTTP.
+    "config.metrics_endpoint.metrics_middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # 400 for NUL and non-UTF-8 bytes in the path, query, headers and forms, before any view.
@@ -301,6 +309,38 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # it gives up as fast as the broker.
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
+# Queues by role (docs/deployment.md, "Celery queues"): each has its own workers, so a burst
+# of one kind of work — a class's PDFs to render, 10,000 final grades to recompute, a grade
+# release's e-mails — never delays another, above all a receipt at the deadline. A worker
+# started without --queues consumes them all (a one-worker stack, the fault tests).
+# "celery", Celery's default name, is kept for the rest: messages queued before an upgrade
+# are not stranded. Every task is routed here by name, so whoever adds a task chooses its
+# queue; tests/test_celery_routes.py fails for a task without a route, a route to an
+# undeclared queue, and a queue that docker-compose.yml or deploy/kubernetes/ gives no worker.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery"),  # bookkeeping: closing assignments, the orphan-file sweep
+    Queue("mail"),  # receipts (the deadline path), pending receipts, deadline reminders
+    Queue("previews"),  # rendering PDF pages for the grading workspace
+    Queue("grading"),  # final grades (recompute), grade-release and regrade e-mails
+    # The autograder's runs (docs/decisions/0022-autograder.md): long and CPU-bound, on
+    # workers of their own sized to the cores they may take.
+    Queue("autograde"),
+)
+CELERY_TASK_ROUTES = {
+    "submissions.tasks.close_due_assignments": {"queue": "celery"},
+    "submissions.tasks.remove_orphan_files": {"queue": "celery"},
+    "submissions.tasks.send_receipt_email": {"queue": "mail"},
+    "submissions.tasks.send_pending_receipts": {"queue": "mail"},
+    "submissions.tasks.send_deadline_reminders": {"queue": "mail"},
+    "submissions.tasks.render_submission_pages": {"queue": "previews"},
+    "grading.tasks.recompute_final_grades": {"queue": "grading"},
+    "grading.tasks.recompute_all_final_grades": {"queue": "grading"},
+    # Grade e-mails come in bursts of a whole class at a release: kept off the receipts' queue.
+    "grading.tasks.send_grade_released_emails": {"queue": "grading"},
+    "grading.tasks.send_regrade_answer_email": {"queue": "grading"},
+    "autograder.tasks.autograde_submission": {"queue": "autograde"},
+}
 CELERY_BEAT_SCHEDULE = {
     "close-due-assignments": {
         "task": "submissions.tasks.close_due_assignments",
@@ -322,13 +362,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "grading.tasks.recompute_all_final_grades",
         "schedule": crontab(hour=3, minute=17),
     },
-}
-
-# Queues: the autograder's runs are long and CPU-bound; they have a queue (and workers) of
-# their own, so receipts and reminders never wait behind them
-# (docs/decisions/0021-autograder.md). A worker for it: celery -A config worker -Q autograde.
-CELERY_TASK_ROUTES = {
-    "autograder.tasks.autograde_submission": {"queue": "autograde"},
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -408,10 +441,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger), for a log collector; each
+# carries the request id (config/request_id.py), also on the lines of the tasks a request
+# queued. "plain": the message alone, as before.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own loggers print through the root's handler only: with its default
     # "console" handler too, every warning (a 404, …) was printed twice.
@@ -451,3 +505,21 @@ LECTERN_AUTOGRADER_ENV_DIR = env.path(
 )
 LECTERN_AUTOGRADE_IN_THREAD = env.bool("LECTERN_AUTOGRADE_IN_THREAD", default=True)
 LECTERN_AUTOGRADE_THREADS = env.int("LECTERN_AUTOGRADE_THREADS", default=1)
+
+# Metrics for Prometheus at /metrics (config/metrics_endpoint.py, docs/deployment.md): read
+# with "Authorization: Bearer <METRICS_TOKEN>" or from an address in METRICS_ALLOWED_IPS
+# (addresses or networks, e.g. "10.0.0.0/8"); anyone else gets 404, everyone when both are
+# empty. Several gunicorn processes: set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+# Errors to Sentry when SENTRY_DSN is set (config/sentry.py); nothing at all otherwise.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

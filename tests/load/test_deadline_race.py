@@ -488,9 +488,11 @@ def _receipt_key(settings, secret: str) -> bytes:
 
 
 def _queued_receipt_emails(client: redis.Redis) -> list[int]:
-    """Submission ids of the send_receipt_email messages waiting in the Celery queue."""
+    """Submission ids of the send_receipt_email messages waiting in their Celery queue (the
+    one CELERY_TASK_ROUTES names: the server routes them there)."""
+    queue = settings.CELERY_TASK_ROUTES["submissions.tasks.send_receipt_email"]["queue"]
     ids = []
-    for raw in client.lrange("celery", 0, -1):
+    for raw in client.lrange(queue, 0, -1):
         message = json.loads(raw)
         if message["headers"]["task"] != "submissions.tasks.send_receipt_email":
             continue
