@@ -3,18 +3,13 @@ commits, its run is published to that queue, the worker runs the real sandbox.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from autograder.models import AutogradeRun
 from submissions.services import submission_create
 from tests.autograder.test_handin import upload
-from tests.faults.test_worker import ROOT, broker_url, stop, wait_until  # noqa: F401
+from tests.faults.test_worker import broker_url, start_worker, stop, wait_until  # noqa: F401
 
 pytestmark = [
     pytest.mark.postgres,
@@ -25,25 +20,6 @@ pytestmark = [
 ]
 
 
-def start_autograde_worker(broker_url: str):  # noqa: F811 — the fixture's value
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": broker_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "LECTERN_AUTOGRADER_ENV_DIR": str(settings.LECTERN_AUTOGRADER_ENV_DIR),
-    }
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q",
-         "autograde", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-l", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-
-
 def test_a_worker_of_the_autograde_queue_grades_the_hand_in(
     broker_url,  # noqa: F811 — the fixture
     bundle,
@@ -51,7 +27,12 @@ def test_a_worker_of_the_autograde_queue_grades_the_hand_in(
     alice,
     solution,
 ):
-    worker = start_autograde_worker(broker_url)
+    worker = start_worker(
+        broker_url,
+        queues="autograde",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        LECTERN_AUTOGRADER_ENV_DIR=str(settings.LECTERN_AUTOGRADER_ENV_DIR),
+    )
     try:
         submission = submission_create(
             user=alice, assignment=bundle.assignment, upload=upload(solution)
