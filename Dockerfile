@@ -16,6 +16,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# bubblewrap: the autograder's sandbox (docs/autograder.md).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first: this layer is rebuilt only when the lock file changes.
 COPY requirements/base.lock requirements/base.lock
 RUN python -m pip install -r requirements/base.lock

@@ -26,6 +26,10 @@ demo: install
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py migrate --noinput
 	HOST=$(HOST) PORT=$(PORT) DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py load_demo
+	@# Homework 2's autograder environment (numpy; pip, once): without it, or without
+	@# bubblewrap, hand-ins are kept and their runs say why they failed (docs/autograder.md).
+	-DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py autograder_env create \
+		info8010-demo --requirements demo/autograder/requirements.txt --if-missing
 
 ## Serve the embedded default (SQLite under var/, in-process tasks, console e-mail).
 run: demo

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("accounts.api_urls")),
     path("api/", include("submissions.api_urls")),
     path("api/", include("grading.api_urls")),
+    path("api/", include("autograder.api_urls")),
     path("", include("submissions.urls")),
     path("", include("grading.urls")),
     path("accounts/", include("allauth.urls")),

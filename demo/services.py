@@ -28,7 +28,7 @@ from courses.services import content_save, edition_publish
 from grading.services import INSTRUCTORS, TEACHING_ASSISTANTS, staff_groups_ensure
 from submissions.services import group_create, group_join
 
-from . import data, grading
+from . import autograding, data, grading
 
 DEMO_SLUG = "info8010-demo"
 
@@ -188,4 +188,5 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
     live = Edition.objects.filter(slug=DEMO_SLUG).first()
     if live is not None:
         grading.demo_queue_load(live=live, archive=source, now=timezone.now())
+        autograding.demo_autograder_load(live=live)
     return report

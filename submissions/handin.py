@@ -23,7 +23,15 @@ from config import generations, metrics, storage
 from config.tasks import enqueue_on_commit
 from courses.models import Membership
 
-from . import check_bounds, deadlines, filechecks, hand_in_metrics, idempotency, receipts
+from . import (
+    check_bounds,
+    deadlines,
+    filechecks,
+    hand_in_metrics,
+    idempotency,
+    receipts,
+    signals,
+)
 from .errors import DeadlinePassed, NotAllowed, SubmissionRefused
 from .locks import lock_group as _lock_group
 from .models import Extension, GroupMembership, ProposalReview, StudentGroup, Submission
@@ -225,6 +233,8 @@ def submission_create(
             generations.invalidate(groups=[group.pk])
             _enqueue_receipt_email(submission)
             _enqueue_page_previews(submission)
+            # The apps above (the autograder) queue their work on commit.
+            signals.submission_created.send(sender=Submission, submission=submission)
     except BaseException:
         if stored_name:
             storage.delete_quietly(Submission.file.field.storage, stored_name)

@@ -21,7 +21,15 @@ from config.uploads import client_file_name
 from courses import permissions
 from courses import services as course_services
 
-from . import idempotency, invite_services, preview_services, receipts, selectors, services
+from . import (
+    idempotency,
+    invite_services,
+    preview_services,
+    receipts,
+    sections,
+    selectors,
+    services,
+)
 from .forms import (
     EnrolmentForm,
     GroupCreateForm,
@@ -304,6 +312,9 @@ def assignment_page(request, pk):
             if group
             else None,
             "viewer_tz": request.user.time_zone or None,
+            "sections": sections.sections_for(
+                assignment=assignment, user=request.user, group=group, history=history
+            ),
         },
         status=status,
     )

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "agenda",
     "submissions",
     "grading",
+    "autograder",
     "demo",
 ]
 
@@ -357,7 +358,9 @@ CELERY_TASK_QUEUES = (
     Queue("mail"),  # receipts (the deadline path), pending receipts, deadline reminders
     Queue("previews"),  # rendering PDF pages for the grading workspace
     Queue("grading"),  # final grades (recompute), grade-release and regrade e-mails
-    # The autograder (issue 16) adds Queue("autograde") here, its routes below and a worker.
+    # The autograder's runs (docs/decisions/0024-autograder.md): long and CPU-bound, on
+    # workers of their own sized to the cores they may take.
+    Queue("autograde"),
 )
 CELERY_TASK_ROUTES = {
     "submissions.tasks.close_due_assignments": {"queue": "celery"},
@@ -371,6 +374,7 @@ CELERY_TASK_ROUTES = {
     # Grade e-mails come in bursts of a whole class at a release: kept off the receipts' queue.
     "grading.tasks.send_grade_released_emails": {"queue": "grading"},
     "grading.tasks.send_regrade_answer_email": {"queue": "grading"},
+    "autograder.tasks.autograde_submission": {"queue": "autograde"},
 }
 CELERY_BEAT_SCHEDULE = {
     "close-due-assignments": {
@@ -528,6 +532,14 @@ LECTERN_FILE_CHECK_BYTES_PER_PROCESS = env.int(
 )
 LECTERN_FILE_CHECK_WAIT_SECONDS = env.float("LECTERN_FILE_CHECK_WAIT_SECONDS", default=10.0)
 LECTERN_FILE_CHECK_RETRY_AFTER = env.int("LECTERN_FILE_CHECK_RETRY_AFTER", default=10)
+# The autograder (docs/autograder.md): where `manage.py autograder_env create` builds the
+# environments the sandbox uses read-only; with in-process tasks (the embedded default),
+# runs go to background threads of the web process, at most this many at once.
+LECTERN_AUTOGRADER_ENV_DIR = env.path(
+    "LECTERN_AUTOGRADER_ENV_DIR", default=VAR_DIR / "autograder-envs"
+)
+LECTERN_AUTOGRADE_IN_THREAD = env.bool("LECTERN_AUTOGRADE_IN_THREAD", default=True)
+LECTERN_AUTOGRADE_THREADS = env.int("LECTERN_AUTOGRADE_THREADS", default=1)
 
 # Metrics for Prometheus at /metrics (config/metrics_endpoint.py, docs/deployment.md): read
 # with "Authorization: Bearer <METRICS_TOKEN>" or from an address in METRICS_ALLOWED_IPS

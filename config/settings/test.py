@@ -19,3 +19,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # In-memory test database: parallel runs (and the dev database) never collide.
     DATABASES["default"]["TEST"] = {"NAME": ""}  # noqa: F405
 LECTERN_MEDIA_MIN_FREE_MB = 16  # the readiness probe; tests/faults/test_full_disk.py fills a disk
+# The autograder's environments built by the suite are kept between runs (building one
+# takes pip a while); runs execute when their hand-in commits, in the test's thread, except
+# in the tests of the background thread, which turn it on.
+LECTERN_AUTOGRADER_ENV_DIR = VAR_DIR / "test-autograder-envs"  # noqa: F405
+LECTERN_AUTOGRADE_IN_THREAD = False

@@ -63,7 +63,7 @@ def latest_submission(*, assignment: Assignment, group: StudentGroup) -> Submiss
 @transaction.atomic
 def grade_save(
     *,
-    actor: User,
+    actor: User | None,
     assignment: Assignment,
     group: StudentGroup,
     via: str,
@@ -80,6 +80,8 @@ def grade_save(
     points (``score`` must then be omitted or equal that sum); before that it is empty.
     ``rubric`` maps criterion ids to points (empty: not marked yet). A released grade stays
     released and the final grades are recomputed after commit.
+
+    ``actor`` is None for the system (the autograder's pre-filled score).
 
     ``expected_revision`` is the grade's ``revision`` when the form was opened (0 for a grade
     that did not exist): if someone saved it since, ``GradeConflict`` and nothing is written.

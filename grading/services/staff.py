@@ -51,6 +51,8 @@ STAFF_PERMISSIONS: dict[str, dict[str, dict[str, str]]] = {
             "markchange": "view",
             "submissiontograde": "view",
         },
+        # Named, not imported: the autograder sits above grading.
+        "autograder": {"graderbundle": ALL},
     },
     TEACHING_ASSISTANTS: {
         "courses": {
@@ -81,6 +83,7 @@ STAFF_PERMISSIONS: dict[str, dict[str, dict[str, str]]] = {
             "markchange": "view",
             "submissiontograde": "view",
         },
+        "autograder": {"graderbundle": "view"},
     },
 }
 

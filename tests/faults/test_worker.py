@@ -41,7 +41,15 @@ def broker_url():
         yield url
 
 
-def start_worker(broker_url: str, *, email_url: str, visibility_timeout: int = 600):
+def start_worker(
+    broker_url: str,
+    *,
+    email_url: str = "consolemail://",
+    visibility_timeout: int = 600,
+    queues: str = "",
+    **extra_env: str,
+):
+    """A solo worker on ``broker_url`` and the test database; every queue unless ``queues``."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -51,6 +59,7 @@ def start_worker(broker_url: str, *, email_url: str, visibility_timeout: int = 6
         "CELERY_BROKER_URL": broker_url,
         "EMAIL_URL": email_url,
         "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+        **extra_env,
     }
     return subprocess.Popen(  # noqa: S603
         [
@@ -66,6 +75,7 @@ def start_worker(broker_url: str, *, email_url: str, visibility_timeout: int = 6
             "--without-heartbeat",
             "-l",
             "warning",
+            *([f"--queues={queues}"] if queues else []),
         ],
         cwd=ROOT,
         env=env,

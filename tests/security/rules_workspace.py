@@ -58,6 +58,13 @@ def workspace_rules(Case, by_role, *, login, admin_login) -> dict:
         # The grading workspace (admin views): the edition's staff; other staff 404.
         "grading-admin:queue": staff_only({"assignment_id": "homework.pk"}),
         "grading-admin:split": staff_only({"assignment_id": "homework.pk"}, get=405, post=302),
+        # The autograder's results on a hand-in: its group and the edition's staff (API).
+        "autograder-api:submission-autograde": [
+            Case(
+                by_role(404, anonymous=401, member=200, ta=200, instructor=200),
+                {"pk": "sub_a.pk"},
+            )
+        ],
         "grading-admin:workspace": staff_only({"submission_id": "sub_a.pk"}),
         "grading-admin:release": staff_only({"assignment_id": "homework.pk"}, post=302),
     }

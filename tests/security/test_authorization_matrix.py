@@ -276,6 +276,7 @@ ADMIN_SAMPLES: dict[str, tuple[str, frozenset[str]]] = {
     "grading_gradingscheme": ("scheme.pk", frozenset()),
     "grading_finalgrade": ("final_grade.pk", frozenset({"add", "delete"})),
     "grading_markchange": ("mark_change.pk", frozenset({"add", "delete"})),
+    "autograder_graderbundle": ("bundle.pk", frozenset()),
 }
 # Model admins that edition staff have no model permission for (superusers only), with the
 # object each is checked on.

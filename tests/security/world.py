@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import api_token_create
 from assignments.models import Assignment
+from autograder.models import AutogradeRun, GraderBundle
 from courses.models import Course, Edition, Event, Lecture, Membership
 from grading import services as grading
 from grading.models import (
@@ -61,7 +62,7 @@ from tests.factories import (
 from tests.submissions.conftest import pdf_upload
 
 # Apps whose model admins edition staff use; everything else is for superusers.
-STAFF_APPS = ("courses", "assignments", "submissions", "grading")
+STAFF_APPS = ("courses", "assignments", "submissions", "grading", "autograder")
 
 ROLES = (
     "anonymous",
@@ -101,6 +102,7 @@ class World:
     exam_mark: ExamMark
     final_grade: FinalGrade
     mark_change: MarkChange
+    bundle: GraderBundle  # Homework 1's autograder; Alpha's hand-in has a finished run
     users: dict[str, User]
 
     def value(self, path: str):
@@ -204,6 +206,12 @@ def build_world() -> World:
         "ta": ta,
         "instructor": instructor,
     }
+    bundle = GraderBundle.objects.create(assignment=homework, tests="", environment="sec")
+    for sub in (sub_a, sub_b):
+        AutogradeRun.objects.create(
+            submission=sub, bundle=bundle, bundle_version=1, environment="sec",
+            status="done", score=Decimal(1), max_score=Decimal(2),
+        )  # fmt: skip
     for user in users.values():
         # The key is shown once: the world keeps it on the user for the API clients.
         user.api_key = api_token_create(user=user).key
@@ -241,5 +249,6 @@ def build_world() -> World:
             edition=pub, student=member, computed_at=timezone.now()
         ),
         mark_change=MarkChange.objects.filter(edition=pub).first(),
+        bundle=bundle,
         users=users,
     )
