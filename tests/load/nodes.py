@@ -513,7 +513,7 @@ class Audit:
 def audit(cluster: Cluster, assignment: int, outcomes: list[Outcome], deadline) -> Audit:
     """What the race left, read from the database and the bucket."""
     from submissions import receipts
-    from submissions.services import _derive_receipt_key
+    from submissions.handin import _derive_receipt_key
 
     key = _derive_receipt_key(cluster.secret)
     rows = {
