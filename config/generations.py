@@ -29,11 +29,13 @@ such copies then live until they expire, at most a few minutes.)
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import pickle
 import secrets
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -49,6 +51,8 @@ _local_epochs: dict[str, int] = {}
 _missed: set[str] = set()
 
 CACHE_ERRORS = (ConnectionInterrupted, RedisError)
+
+T = TypeVar("T")
 
 
 def _client() -> Any:
@@ -120,6 +124,45 @@ def store(key: str, value: Any, timeout: int) -> None:
         _client().set(key, value, timeout)
     except CACHE_ERRORS:
         logger.warning("Copy %s not stored: cache unavailable", key)
+
+
+@dataclass(frozen=True)
+class _Copy:
+    tokens: tuple[str, ...]
+    value: object
+    until: dt.datetime | None  # the clock's own end of the copy, if it has one
+
+
+def cached(
+    *,
+    key: str,
+    watched: list[str],
+    compute: Callable[[], T],
+    timeout: int,
+    now: dt.datetime | None = None,
+    until: Callable[[T], dt.datetime | None] | None = None,
+) -> T:
+    """``compute()``'s value, from the cache while the ``watched`` generations are those it
+    was stored under (and, with ``until``, before ``until(value)`` by ``now``). One cache
+    round trip on a hit; ``compute()`` alone when the cache is down.
+
+    ``key`` must name everything the caller read that decides ``watched``: a copy stored
+    under other scopes has other tokens, but two keys must not share one slot."""
+    fetched = fetch(keys=[key], generations=watched)
+    if fetched is None:  # cache down
+        return compute()
+    found, tokens = fetched
+    current = tuple(tokens[g] for g in watched)
+    stored = found.get(key)
+    if (
+        isinstance(stored, _Copy)
+        and stored.tokens == current
+        and (stored.until is None or (now is not None and now < stored.until))
+    ):
+        return stored.value  # type: ignore[return-value]
+    value = compute()  # reads the database after the tokens: see the module's docstring
+    store(key, _Copy(current, value, until(value) if until else None), timeout)
+    return value
 
 
 def _replay_missed(client: Any) -> None:

@@ -233,31 +233,19 @@ class PlannerApi(StudentEditionsApi):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        user = request.user
-        editions = list(self.paginate_queryset(self.get_queryset()) or [])
-        groups = planner.groups_of(user=user, editions=editions)
-        now = timezone.now()
-        found = planner_cache.lookup(
-            user_id=user.pk,
+        data = planner_cache.page(
+            user=request.user,
+            editions=list(self.paginate_queryset(self.get_queryset()) or []),
             variant="|".join(
                 [request.scheme, request.get_host(), get_language(), request.GET.urlencode()]
             ),
-            edition_slugs=[e.slug for e in editions],
-            group_ids=list(groups.values()),
-            now=now,
+            render=lambda planned: (
+                self.get_serializer(
+                    [_planner_payload(entry, request) for entry in planned], many=True
+                ).data
+            ),
+            now=timezone.now(),
         )
-        data = found.data
-        if data is None:
-            planned = planner.planner_for_student(
-                user=user, editions=editions, now=now, groups=groups
-            )
-            body = [_planner_payload(entry, request) for entry in planned]
-            data = self.get_serializer(body, many=True).data
-            planner_cache.store(
-                found=found,
-                data=data,
-                valid_until=planner_cache.valid_until(planned=planned, now=now),
-            )
         return self.get_paginated_response(data)
 
 

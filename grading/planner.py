@@ -77,17 +77,15 @@ def planner_for_student(
     *,
     user: User,
     editions: list[Edition],
+    groups: dict[int, int],
     now: dt.datetime | None = None,
-    groups: dict[int, int] | None = None,
 ) -> list[PlannerEdition]:
     """The planner of ``user`` for ``editions`` (a page of theirs, loaded with ``course``);
-    ``groups`` is ``groups_of(user, editions)`` when the caller has read it already."""
+    ``groups`` is ``groups_of(user, editions)``, which the caller reads to key its cache."""
     now = now or timezone.now()
     ids = [e.pk for e in editions]
     if not ids:
         return []
-    if groups is None:
-        groups = groups_of(user=user, editions=editions)
     group_ids = list(groups.values())
     assignments = list(
         Assignment.objects.filter(edition_id__in=ids).order_by("due_date", "due_time", "position")

@@ -29,12 +29,6 @@ SNAPSHOT_TTL = 300
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class _Stored:
-    tokens: tuple[str, ...]
-    value: object
-
-
 def _snapshot_key(edition_id: int, group_id: int | None, shape: str) -> str:
     return f"submissions:group-standing:{shape}:{edition_id}:{group_id or 0}"
 
@@ -56,23 +50,12 @@ def group_standing(
     watched = [generations.edition_scope(edition_slug)]
     if group_id is not None:
         watched.append(generations.group_scope(group_id))
-    return _cached(_snapshot_key(edition_id, group_id, shape), watched, compute)
-
-
-def _cached(key: str, watched: list[str], compute: Callable[[], T]) -> T:
-    """``compute()``'s value, from the cache while the ``watched`` generations are those it
-    was stored under. One cache round trip on a hit."""
-    fetched = generations.fetch(keys=[key], generations=watched)
-    if fetched is None:  # cache down
-        return compute()
-    found, tokens = fetched
-    current = tuple(tokens[g] for g in watched)
-    stored = found.get(key)
-    if stored is not None and stored.tokens == current:
-        return stored.value
-    value = compute()  # reads the database after the tokens: see config/generations.py
-    generations.store(key, _Stored(current, value), SNAPSHOT_TTL)
-    return value
+    return generations.cached(
+        key=_snapshot_key(edition_id, group_id, shape),
+        watched=watched,
+        compute=compute,
+        timeout=SNAPSHOT_TTL,
+    )
 
 
 @dataclass(frozen=True)
@@ -95,4 +78,4 @@ def personal_feed(
     key = "submissions:personal-feed:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
     watched = [generations.edition_scope(s) for s in editions]
     watched += [generations.group_scope(g) for g in groups]
-    return _cached(key, watched, compute)
+    return generations.cached(key=key, watched=watched, compute=compute, timeout=SNAPSHOT_TTL)
