@@ -262,21 +262,6 @@ class Workspace:
         return self.queue.neighbours(self.index)[1]
 
 
-def submission_get_for_grading(*, submission_id: int, user: User) -> Submission:
-    """A hand-in of an edition ``user`` teaches, with its assignment, edition, group and
-    preview; 404 for anyone else."""
-    submission = (
-        Submission.objects.select_related("assignment__edition", "group", "preview")
-        .filter(pk=submission_id)
-        .first()
-    )
-    if submission is None or not permissions.is_edition_staff(
-        user=user, edition=submission.assignment.edition
-    ):
-        raise Http404("No such hand-in.")
-    return submission
-
-
 def workspace_for(*, submission: Submission, user: User) -> Workspace:
     """Everything the workspace of ``submission`` shows. A fixed number of queries (the
     queue's three, the rubric, the points, earlier comments, regrades, history) plus what the

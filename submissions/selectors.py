@@ -252,10 +252,11 @@ def submission_get_for_user(*, submission_id: int, user: User) -> Submission:
 
 
 def submission_get_for_staff(*, submission_id: int, user: User) -> Submission:
-    """A submission of an edition ``user`` teaches (superusers: any), with its preview row;
-    404 for anyone else, the same as for a missing one. Two queries."""
+    """A submission of an edition ``user`` teaches (superusers: any), with its assignment,
+    edition, group and preview row; 404 for anyone else, the same as for a missing one. Two
+    queries."""
     submission = (
-        Submission.objects.select_related("assignment__edition", "preview")
+        Submission.objects.select_related("assignment__edition", "group", "preview")
         .filter(pk=submission_id)
         .first()
     )

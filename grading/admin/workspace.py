@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from assignments.admin import AssignmentAdmin
 from assignments.models import Assignment
+from submissions import selectors as submission_selectors
 
 from .. import queue_selectors, selectors, services
 from ..errors import GradeConflict
@@ -182,7 +183,9 @@ def _save(user: User, workspace: queue_selectors.Workspace, form: WorkspaceForm)
 @require_http_methods(["GET", "HEAD", "POST"])
 def workspace_view(request: HttpRequest, submission_id: int) -> HttpResponse:
     user = _require_grader(request)
-    submission = queue_selectors.submission_get_for_grading(submission_id=submission_id, user=user)
+    submission = submission_selectors.submission_get_for_staff(
+        submission_id=submission_id, user=user
+    )
     workspace = queue_selectors.workspace_for(submission=submission, user=user)
     if workspace.row.submission.pk != submission.pk:
         # An older version: grade the latest (a grade is always on the latest version).
